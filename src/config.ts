@@ -1,0 +1,149 @@
+import { parseDuration } from "./domain/durations.js";
+
+// Every setting of the service, read from the environment and from --flags
+// (a flag wins), validated before anything starts. Nothing else reads process.env.
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** Postgres to use; when absent the embedded database under dataDir is used. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly conversationTtlSeconds: number;
+  readonly purgeAfterSeconds: number;
+  readonly logLevel: string;
+}
+
+interface Setting<K extends keyof Config> {
+  readonly key: K;
+  readonly env: string;
+  readonly flag: string;
+  readonly fallback: string | undefined;
+  readonly description: string;
+  readonly parse: (value: string) => Config[K];
+}
+
+function setting<K extends keyof Config>(definition: Setting<K>): Setting<K> {
+  return definition;
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+const SETTINGS = [
+  setting({ key: "host", env: "HOST", flag: "--host", fallback: "127.0.0.1", description: "address to listen on", parse: nonEmpty }),
+  setting({ key: "port", env: "PORT", flag: "--port", fallback: "8080", description: "port for gRPC, gRPC-Web, Connect and REST", parse: parsePort }),
+  setting({
+    key: "databaseUrl",
+    env: "DATABASE_URL",
+    flag: "--database-url",
+    fallback: undefined,
+    description: "Postgres URL (postgres://user:pass@host:5432/db); unset means the embedded database",
+    parse: parsePostgresUrl,
+  }),
+  setting({ key: "dataDir", env: "DATA_DIR", flag: "--data-dir", fallback: "./.data", description: "where the embedded database keeps its files", parse: nonEmpty }),
+  setting({
+    key: "conversationTtlSeconds",
+    env: "CONVERSATION_TTL",
+    flag: "--conversation-ttl",
+    fallback: "24h",
+    description: "conversations complete by themselves this long after they start",
+    parse: positiveDuration,
+  }),
+  setting({
+    key: "purgeAfterSeconds",
+    env: "PURGE_AFTER",
+    flag: "--purge-after",
+    fallback: "30d",
+    description: "completed conversations are deleted this long after they end",
+    parse: positiveDuration,
+  }),
+  setting({
+    key: "logLevel",
+    env: "LOG_LEVEL",
+    flag: "--log-level",
+    fallback: "info",
+    description: `one of ${LOG_LEVELS.join(", ")}`,
+    parse: (value) => oneOf(value, LOG_LEVELS),
+  }),
+] as const;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads the configuration, or throws a ConfigError naming the setting and what is wrong with it. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config {
+  const flags = readFlags(argv);
+  const values: Partial<Record<keyof Config, unknown>> = {};
+  for (const item of SETTINGS) {
+    const raw = flags.get(item.flag) ?? env[item.env] ?? item.fallback;
+    if (raw === undefined) continue;
+    try {
+      values[item.key] = item.parse(raw);
+    } catch (error) {
+      throw new ConfigError(`${item.env} (${item.flag}): ${(error as Error).message}`);
+    }
+  }
+  return values as unknown as Config;
+}
+
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes("--help") || argv.includes("-h");
+}
+
+export function helpText(): string {
+  const rows = SETTINGS.map(
+    (item) => `  ${`${item.flag} <value>`.padEnd(28)} ${item.env.padEnd(18)} ${item.description}${item.fallback === undefined ? "" : ` (default ${item.fallback})`}`,
+  );
+  return ["Usage: npm start -- [flags]", "", "Every flag can also be set by the environment variable beside it.", "", ...rows, ""].join("\n");
+}
+
+function readFlags(argv: readonly string[]): Map<string, string> {
+  const known = new Set<string>(SETTINGS.map((item) => item.flag));
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    if (!known.has(flag)) throw new ConfigError(`unknown flag ${flag}; see --help`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new ConfigError(`${flag} needs a value`);
+    flags.set(flag, value);
+  }
+  return flags;
+}
+
+function nonEmpty(value: string): string {
+  if (value.trim() === "") throw new Error("must not be empty");
+  return value;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`"${value}" is not a port (0-65535)`);
+  return port;
+}
+
+function parsePostgresUrl(value: string): string | undefined {
+  if (value === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error("is not a URL; expected postgres://user:password@host:5432/database");
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new Error(`scheme must be postgres:// or postgresql:// (got ${url.protocol}//)`);
+  }
+  return value;
+}
+
+function positiveDuration(value: string): number {
+  const seconds = parseDuration(value);
+  if (seconds <= 0) throw new Error("must be longer than zero");
+  return seconds;
+}
+
+function oneOf(value: string, allowed: readonly string[]): string {
+  if (!allowed.includes(value)) throw new Error(`"${value}" is not one of ${allowed.join(", ")}`);
+  return value;
+}

@@ -1,0 +1,105 @@
+import { InvalidFieldError } from "./errors.js";
+
+// Resource names in the two forms the public API accepts: with and without a
+// location. A child keeps the form of the parent it was created under, so the
+// location is kept as written ("" when absent) rather than defaulted.
+
+/** `projects/{project}` or `projects/{project}/locations/{location}`. */
+export interface ParentName {
+  readonly project: string;
+  readonly location: string;
+}
+
+/** A parent plus the ID of one child collection member. */
+export interface ResourceName extends ParentName {
+  readonly id: string;
+}
+
+// Project IDs may carry "." and ":" (domain-scoped projects such as
+// "example.com:my-project"); locations may not.
+const PROJECT_ID = /^[a-z0-9.:-]{1,63}$/;
+const LOCATION_ID = /^[a-z0-9-]{1,63}$/;
+const CHILD_ID = /^[a-zA-Z][a-zA-Z0-9_-]{2,63}$/;
+
+export const CONVERSATIONS = "conversations";
+export const CONVERSATION_PROFILES = "conversationProfiles";
+
+const PARENT_FORMS = "projects/{project} or projects/{project}/locations/{location}";
+
+export function parseParent(value: string, field: string): ParentName {
+  if (value === "") throw new InvalidFieldError(field, `is required; expected ${PARENT_FORMS}`);
+  const segments = value.split("/");
+  if (segments.length === 2 && segments[0] === "projects") {
+    return { project: checkProject(segments[1] ?? "", field), location: "" };
+  }
+  if (segments.length === 4 && segments[0] === "projects" && segments[2] === "locations") {
+    return {
+      project: checkProject(segments[1] ?? "", field),
+      location: checkLocation(segments[3] ?? "", field),
+    };
+  }
+  throw new InvalidFieldError(field, `"${abbreviate(value)}" is not a valid parent; expected ${PARENT_FORMS}`);
+}
+
+/** Parses `{parent}/{collection}/{id}`, e.g. a conversation or profile name. */
+export function parseResourceName(value: string, collection: string, field: string): ResourceName {
+  const forms = `projects/{project}/${collection}/{id} or projects/{project}/locations/{location}/${collection}/{id}`;
+  if (value === "") throw new InvalidFieldError(field, `is required; expected ${forms}`);
+  const cut = value.lastIndexOf(`/${collection}/`);
+  const invalid = new InvalidFieldError(field, `"${abbreviate(value)}" is not a valid name; expected ${forms}`);
+  if (cut < 0) throw invalid;
+  const id = value.slice(cut + collection.length + 2);
+  if (!CHILD_ID.test(id)) {
+    throw new InvalidFieldError(
+      field,
+      `"${abbreviate(value)}" has an invalid ID; IDs are 3-64 characters of [a-zA-Z0-9_-] starting with a letter`,
+    );
+  }
+  let parent: ParentName;
+  try {
+    parent = parseParent(value.slice(0, cut), field);
+  } catch {
+    throw invalid;
+  }
+  return { ...parent, id };
+}
+
+export function formatParent(parent: ParentName): string {
+  return parent.location === ""
+    ? `projects/${parent.project}`
+    : `projects/${parent.project}/locations/${parent.location}`;
+}
+
+export function formatResourceName(name: ResourceName, collection: string): string {
+  return `${formatParent(name)}/${collection}/${name.id}`;
+}
+
+/** Checks an ID chosen by the client (AIP-122 style: starts with a letter, 3-64 characters). */
+export function checkClientId(id: string, field: string): string {
+  if (!CHILD_ID.test(id)) {
+    throw new InvalidFieldError(
+      field,
+      `"${abbreviate(id)}" must match ^[a-zA-Z][a-zA-Z0-9_-]*$ and be 3 to 64 characters long`,
+    );
+  }
+  return id;
+}
+
+function checkProject(project: string, field: string): string {
+  if (!PROJECT_ID.test(project)) {
+    throw new InvalidFieldError(field, `project ID "${abbreviate(project)}" must be 1-63 characters of [a-z0-9-.:]`);
+  }
+  return project;
+}
+
+function checkLocation(location: string, field: string): string {
+  if (!LOCATION_ID.test(location)) {
+    throw new InvalidFieldError(field, `location ID "${abbreviate(location)}" must be 1-63 characters of [a-z0-9-]`);
+  }
+  return location;
+}
+
+// Error messages echo the offending value, but never a whole 10 kB of it.
+function abbreviate(value: string): string {
+  return value.length <= 80 ? value : `${value.slice(0, 77)}...`;
+}

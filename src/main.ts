@@ -1,0 +1,47 @@
+import { pino } from "pino";
+import { ConfigError, helpText, loadConfig, wantsHelp } from "./config.js";
+import { startServer } from "./server.js";
+import { openDatabase } from "./store/open-database.js";
+
+const argv = process.argv.slice(2);
+if (wantsHelp(argv)) {
+  process.stdout.write(helpText());
+  process.exit(0);
+}
+
+let config;
+try {
+  config = loadConfig(argv, process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`Configuration error: ${error.message}\n`);
+  process.exit(2);
+}
+
+const log = pino({ level: config.logLevel });
+const database = await openDatabase(config.databaseUrl, config.dataDir);
+const server = await startServer({
+  database,
+  host: config.host,
+  port: config.port,
+  conversationTtlSeconds: config.conversationTtlSeconds,
+  purgeAfterSeconds: config.purgeAfterSeconds,
+  onInternalError: (error) => log.error({ err: error }, "internal error"),
+});
+log.info(
+  { address: `http://${config.host}:${server.port}`, database: database.kind },
+  `serving Dialogflow v2 Conversations on http://${config.host}:${server.port} (${database.kind === "embedded" ? `embedded database in ${config.dataDir}` : "Postgres"})`,
+);
+
+let stopping = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    void server
+      .close()
+      .then(() => database.close())
+      .then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,63 @@
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { ConversationProfiles } from "./gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
+import { Conversations } from "./gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { listenOnOnePort, type OnePortListener } from "./http/one-port-listener.js";
+import { createConversationProfilesService } from "./services/conversation-profiles.js";
+import { createConversationsService } from "./services/conversations.js";
+import { errorInterceptor } from "./services/errors.js";
+import { createConversationStore } from "./store/conversations.js";
+import type { Database } from "./store/database.js";
+import { migrate } from "./store/migrate.js";
+import { createProfileStore } from "./store/profiles.js";
+import { readPageTokenSecret } from "./store/settings.js";
+
+export interface ServerOptions {
+  readonly database: Database;
+  readonly host: string;
+  /** 0 picks a free port, which tests use. */
+  readonly port: number;
+  /** Running conversations complete by themselves this long after they start. */
+  readonly conversationTtlSeconds: number;
+  /** Completed conversations disappear this long after they end. */
+  readonly purgeAfterSeconds: number;
+  /** Told about failures that are our bugs (they reach clients as INTERNAL). */
+  readonly onInternalError: (error: unknown) => void;
+}
+
+export interface Server {
+  readonly port: number;
+  readonly database: Database;
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Migrates the database, then serves every protocol on one port. */
+export async function startServer(options: ServerOptions): Promise<Server> {
+  const { database } = options;
+  await migrate(database);
+  const pageTokenSecret = await readPageTokenSecret(database);
+  const lifetime = { ttlSeconds: options.conversationTtlSeconds, purgeAfterSeconds: options.purgeAfterSeconds };
+  const conversations = createConversationsService({
+    conversations: createConversationStore(database, lifetime),
+    pageTokenSecret,
+  });
+  const profiles = createConversationProfilesService({
+    profiles: createProfileStore(database, lifetime),
+    pageTokenSecret,
+  });
+
+  const handler = connectNodeAdapter({
+    routes(router: ConnectRouter) {
+      router.service(Conversations, conversations);
+      router.service(ConversationProfiles, profiles);
+    },
+    interceptors: [errorInterceptor(options.onInternalError)],
+  });
+
+  const listener: OnePortListener = await listenOnOnePort(handler, options.host, options.port);
+  return {
+    port: listener.port,
+    database,
+    close: (graceMs) => listener.close(graceMs),
+  };
+}

@@ -1,0 +1,84 @@
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import {
+  BadRequestSchema,
+  ErrorInfoSchema,
+  ResourceInfoSchema,
+} from "../gen/google/rpc/error_details_pb.js";
+import {
+  ExhaustedError,
+  InvalidFieldError,
+  PreconditionError,
+  ResourceExistsError,
+  ResourceNotFoundError,
+  StoreUnavailableError,
+} from "../domain/errors.js";
+
+// The one place failures become gRPC statuses (AIP-193): the code, a message
+// naming the field and the rule, and google.rpc details a client can read.
+
+const DOMAIN = "dialogflow.googleapis.com";
+
+function errorInfo(reason: string, metadata: Record<string, string> = {}) {
+  return { desc: ErrorInfoSchema, value: { reason, domain: DOMAIN, metadata } };
+}
+
+function resourceInfo(resourceType: string, resourceName: string, description: string) {
+  return { desc: ResourceInfoSchema, value: { resourceType, resourceName, description } };
+}
+
+export function invalidArgument(field: string, rule: string): ConnectError {
+  return new ConnectError(`Invalid ${field}: ${rule}`, Code.InvalidArgument, undefined, [
+    { desc: BadRequestSchema, value: { fieldViolations: [{ field, description: rule }] } },
+    errorInfo("INVALID_ARGUMENT", { field }),
+  ]);
+}
+
+export function notFound(resourceType: string, resourceName: string): ConnectError {
+  const message = `${resourceName} was not found`;
+  return new ConnectError(message, Code.NotFound, undefined, [
+    resourceInfo(resourceType, resourceName, message),
+    errorInfo("RESOURCE_NOT_FOUND", { resource: resourceName }),
+  ]);
+}
+
+export function alreadyExists(resourceType: string, resourceName: string): ConnectError {
+  const message = `${resourceName} already exists`;
+  return new ConnectError(message, Code.AlreadyExists, undefined, [
+    resourceInfo(resourceType, resourceName, message),
+    errorInfo("RESOURCE_ALREADY_EXISTS", { resource: resourceName }),
+  ]);
+}
+
+/** Maps anything a handler throws to the status a client should see. */
+export function toConnectError(error: unknown, onInternal: (error: unknown) => void): ConnectError {
+  if (error instanceof ConnectError) return error;
+  if (error instanceof InvalidFieldError) return invalidArgument(error.field, error.rule);
+  if (error instanceof ResourceNotFoundError) return notFound(error.resourceType, error.resourceName);
+  if (error instanceof ResourceExistsError) return alreadyExists(error.resourceType, error.resourceName);
+  if (error instanceof PreconditionError) {
+    return new ConnectError(error.message, Code.FailedPrecondition, undefined, [
+      errorInfo(error.reason, { resource: error.resourceName }),
+    ]);
+  }
+  if (error instanceof ExhaustedError) {
+    return new ConnectError(error.message, Code.ResourceExhausted, undefined, [errorInfo(error.reason)]);
+  }
+  if (error instanceof StoreUnavailableError) {
+    return new ConnectError("The database is unavailable; retry later", Code.Unavailable, undefined, [
+      errorInfo("DATABASE_UNAVAILABLE"),
+    ]);
+  }
+  onInternal(error);
+  return new ConnectError("Internal error", Code.Internal);
+}
+
+/** Converts domain and store failures into statuses for every RPC. */
+export function errorInterceptor(onInternal: (error: unknown) => void): Interceptor {
+  return (next) => async (request) => {
+    try {
+      return await next(request);
+    } catch (error) {
+      throw toConnectError(error, onInternal);
+    }
+  };
+}

@@ -1,0 +1,96 @@
+import pg from "pg";
+import { StoreUnavailableError } from "../domain/errors.js";
+import type { Database, Statement, Transaction } from "./database.js";
+
+export interface PostgresDatabaseOptions {
+  /** A libpq-style URL, e.g. postgres://user@host:5432/db. */
+  readonly url: string;
+  /** Pool size; the service is limited by Postgres, so this is its concurrency. */
+  readonly maxConnections?: number;
+  /** How long a call may wait for a connection before it fails as UNAVAILABLE. */
+  readonly connectTimeoutMs?: number;
+}
+
+// int8 arrives as a string by default; every int8 we select is a count or a
+// microsecond timestamp, both well inside Number's exact range.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export function createPostgresDatabase(options: PostgresDatabaseOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 20,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+  });
+  // An idle client losing its connection (a database restart) must not crash
+  // the process; the pool drops it and the next call connects afresh.
+  pool.on("error", () => {});
+  let statementCount = 0;
+
+  return {
+    kind: "postgres",
+    get statementCount() {
+      return statementCount;
+    },
+    async query<Row>(statement: Statement, values: readonly unknown[] = []): Promise<Row[]> {
+      statementCount++;
+      return runQuery<Row>(pool, statement, values);
+    },
+    async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+      const client = await pool.connect().catch(rethrowConnectionError);
+      try {
+        await client.query("BEGIN");
+        const result = await work({
+          query: (statement, values = []) => runQuery(client, statement, values),
+          exec: async (script) => {
+            await client.query(script);
+          },
+        });
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+async function runQuery<Row>(
+  target: pg.Pool | pg.PoolClient,
+  statement: Statement,
+  values: readonly unknown[],
+): Promise<Row[]> {
+  try {
+    const result = await target.query({ name: statement.name, text: statement.text, values: [...values] });
+    return result.rows as Row[];
+  } catch (error) {
+    return rethrowConnectionError(error);
+  }
+}
+
+// SQLSTATE classes that mean "the database is not there right now" rather
+// than "this statement is wrong": connection exceptions, operator
+// intervention (shutdown, crash recovery) and insufficient resources.
+const UNAVAILABLE_SQLSTATE = /^(08|57P0|53)/;
+const UNAVAILABLE_ERRNO = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH"]);
+
+function rethrowConnectionError(error: unknown): never {
+  if (isConnectionError(error)) {
+    throw new StoreUnavailableError("the database is unavailable", { cause: error });
+  }
+  throw error;
+}
+
+function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
+    error.message,
+  );
+}

@@ -1,0 +1,161 @@
+import type { ConversationProfile } from "../gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
+import { PreconditionError, ResourceNotFoundError } from "../domain/errors.js";
+import { CONVERSATION_PROFILES, formatResourceName, type ParentName, type ResourceName } from "../domain/names.js";
+import type { PageCursor } from "../domain/page-token.js";
+import type { Database } from "./database.js";
+import { PROFILE_COLUMNS, toProfile, type ProfileRow } from "./profile-row.js";
+import { sqlTimestampFromMicros, toInterval } from "./timestamps.js";
+
+/** The settable fields of a profile. */
+export interface ProfileFields {
+  readonly displayName: string;
+  readonly agent: string;
+  readonly languageCode: string;
+  readonly timeZone: string;
+}
+
+/** Which fields an update writes; the rest keep their stored values. */
+export type ProfileFieldSelection = Readonly<Record<keyof ProfileFields, boolean>>;
+
+export interface ProfilePage {
+  readonly profiles: ConversationProfile[];
+  readonly next: PageCursor | undefined;
+}
+
+export interface ProfileStore {
+  create(name: ResourceName, fields: ProfileFields): Promise<ConversationProfile>;
+  get(name: ResourceName): Promise<ConversationProfile>;
+  list(parent: ParentName, after: PageCursor | undefined, limit: number): Promise<ProfilePage>;
+  update(name: ResourceName, fields: ProfileFields, selection: ProfileFieldSelection): Promise<ConversationProfile>;
+  delete(name: ResourceName): Promise<void>;
+}
+
+export interface ProfileStoreOptions {
+  /** Conversations older than this are completed, so they no longer hold a profile. */
+  readonly ttlSeconds: number;
+}
+
+const CREATE = {
+  name: "profile_create",
+  text: `INSERT INTO conversation_profiles
+  (project, location, id, display_name, agent, language_code, time_zone, create_time, update_time)
+VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now())
+RETURNING ${PROFILE_COLUMNS}`,
+};
+
+const GET = {
+  name: "profile_get",
+  text: `SELECT ${PROFILE_COLUMNS} FROM conversation_profiles WHERE project = $1 AND location = $2 AND id = $3`,
+};
+
+const LIST = `SELECT ${PROFILE_COLUMNS} FROM conversation_profiles WHERE project = $1 AND location = $2`;
+const LIST_ORDER = "ORDER BY create_time, id LIMIT $3";
+const LIST_FIRST = { name: "profile_list", text: `${LIST} ${LIST_ORDER}` };
+const LIST_AFTER = {
+  name: "profile_list_after",
+  text: `${LIST} AND (create_time, id) > (${sqlTimestampFromMicros("$4")}, $5) ${LIST_ORDER}`,
+};
+
+const UPDATE = {
+  name: "profile_update",
+  text: `UPDATE conversation_profiles SET
+  display_name  = CASE WHEN $4 THEN $5  ELSE display_name END,
+  agent         = CASE WHEN $6 THEN $7  ELSE agent END,
+  language_code = CASE WHEN $8 THEN $9  ELSE language_code END,
+  time_zone     = CASE WHEN $10 THEN $11 ELSE time_zone END,
+  update_time   = now()
+WHERE project = $1 AND location = $2 AND id = $3
+RETURNING ${PROFILE_COLUMNS}`,
+};
+
+// One round trip: the profile is deleted only when no running conversation
+// uses it, and the result says which of "deleted", "in use", "absent" happened.
+const DELETE = {
+  name: "profile_delete",
+  text: `
+WITH in_use AS (
+  SELECT EXISTS (
+    SELECT 1 FROM conversations
+    WHERE project = $1 AND conversation_profile = $4 AND end_time IS NULL AND start_time + $5::interval > now()
+  ) AS in_use
+), deleted AS (
+  DELETE FROM conversation_profiles
+  WHERE project = $1 AND location = $2 AND id = $3 AND NOT (SELECT in_use FROM in_use)
+  RETURNING 1
+)
+SELECT (SELECT in_use FROM in_use) AS in_use,
+  EXISTS (SELECT 1 FROM deleted) AS deleted,
+  EXISTS (SELECT 1 FROM conversation_profiles WHERE project = $1 AND location = $2 AND id = $3) AS found`,
+};
+
+export function createProfileStore(database: Database, options: ProfileStoreOptions): ProfileStore {
+  const key = (name: ResourceName) => [name.project, name.location, name.id];
+  const notFound = (name: ResourceName) =>
+    new ResourceNotFoundError("dialogflow.googleapis.com/ConversationProfile", formatResourceName(name, CONVERSATION_PROFILES));
+
+  return {
+    async create(name, fields) {
+      const [row] = await database.query<ProfileRow>(CREATE, [
+        ...key(name),
+        fields.displayName,
+        fields.agent,
+        fields.languageCode,
+        fields.timeZone,
+      ]);
+      if (row === undefined) throw new Error("INSERT ... RETURNING returned no row");
+      return toProfile(row);
+    },
+
+    async get(name) {
+      const [row] = await database.query<ProfileRow>(GET, key(name));
+      if (row === undefined) throw notFound(name);
+      return toProfile(row);
+    },
+
+    async list(parent, after, limit) {
+      const values: unknown[] = [parent.project, parent.location, limit + 1];
+      const rows =
+        after === undefined
+          ? await database.query<ProfileRow>(LIST_FIRST, values)
+          : await database.query<ProfileRow>(LIST_AFTER, [...values, after.micros, after.id]);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        profiles: page.map(toProfile),
+        next: rows.length > limit && last !== undefined ? { micros: last.create_micros, id: last.id } : undefined,
+      };
+    },
+
+    async update(name, fields, selection) {
+      const [row] = await database.query<ProfileRow>(UPDATE, [
+        ...key(name),
+        selection.displayName,
+        fields.displayName,
+        selection.agent,
+        fields.agent,
+        selection.languageCode,
+        fields.languageCode,
+        selection.timeZone,
+        fields.timeZone,
+      ]);
+      if (row === undefined) throw notFound(name);
+      return toProfile(row);
+    },
+
+    async delete(name) {
+      const profileName = formatResourceName(name, CONVERSATION_PROFILES);
+      const [row] = await database.query<{ in_use: boolean; deleted: boolean; found: boolean }>(DELETE, [
+        ...key(name),
+        profileName,
+        toInterval(options.ttlSeconds),
+      ]);
+      if (row?.deleted) return;
+      if (!row?.found) throw notFound(name);
+      throw new PreconditionError(
+        "PROFILE_IN_USE",
+        profileName,
+        `${profileName} is used by conversations in progress; complete them before deleting the profile`,
+      );
+    },
+  };
+}

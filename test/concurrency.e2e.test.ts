@@ -1,0 +1,50 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Conversation_LifecycleState as State } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { createHumanProfile, listAll, startConversation } from "./support/fixtures.js";
+import { createClients, startTestServer, type Clients, type TestServer } from "./support/test-server.js";
+
+// Many callers at once against one conversation: the database, not luck,
+// decides the winner (DESIGN §4.1, §4.5).
+describe("concurrent calls", () => {
+  const parent = "projects/racers/locations/global";
+  let test: TestServer;
+  let clients: Clients;
+
+  beforeAll(async () => {
+    test = await startTestServer();
+    clients = createClients("grpc", test.baseUrl);
+  });
+  afterAll(async () => {
+    expect(test.internalErrors).toEqual([]);
+    await test.stop();
+  });
+
+  it("50 parallel completes of one conversation make one transition with one end_time", async () => {
+    const profile = await createHumanProfile(clients, parent);
+    const conversation = await startConversation(clients, parent, profile, "complete-race");
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => clients.conversations.completeConversation({ name: conversation.name })),
+    );
+    expect(results.every((result) => result.lifecycleState === State.COMPLETED)).toBe(true);
+    const endTimes = new Set(results.map((result) => `${result.endTime?.seconds}.${result.endTime?.nanos}`));
+    expect(endTimes.size).toBe(1);
+    const stored = await clients.conversations.getConversation({ name: conversation.name });
+    expect(`${stored.endTime?.seconds}.${stored.endTime?.nanos}`).toBe([...endTimes][0]);
+  });
+
+  it("50 parallel creates with one conversation_id: exactly one succeeds, the rest get ALREADY_EXISTS", async () => {
+    const profile = await createHumanProfile(clients, parent);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 50 }, () => startConversation(clients, parent, profile, "create-race")),
+    );
+    const succeeded = outcomes.filter((outcome) => outcome.status === "fulfilled");
+    const codes = outcomes
+      .filter((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected")
+      .map((outcome) => ConnectError.from(outcome.reason).code);
+    expect(succeeded).toHaveLength(1);
+    expect(codes).toEqual(Array.from({ length: 49 }, () => Code.AlreadyExists));
+    const listed = await listAll(clients, parent);
+    expect(listed.filter((c) => c.name.endsWith("/create-race"))).toHaveLength(1);
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, helpText, loadConfig } from "../src/config.js";
+import { parseDuration } from "../src/domain/durations.js";
+
+describe("loadConfig", () => {
+  it("has defaults that need nothing installed", () => {
+    expect(loadConfig([], {})).toEqual({
+      host: "127.0.0.1",
+      port: 8080,
+      dataDir: "./.data",
+      conversationTtlSeconds: 86_400,
+      purgeAfterSeconds: 2_592_000,
+      logLevel: "info",
+    });
+  });
+
+  it("reads the environment, and flags win over it", () => {
+    const config = loadConfig(["--port", "9000", "--conversation-ttl=2h"], {
+      PORT: "7000",
+      DATABASE_URL: "postgres://u:p@db:5432/app",
+      PURGE_AFTER: "7d",
+    });
+    expect(config.port).toBe(9000);
+    expect(config.conversationTtlSeconds).toBe(7200);
+    expect(config.purgeAfterSeconds).toBe(604_800);
+    expect(config.databaseUrl).toBe("postgres://u:p@db:5432/app");
+  });
+
+  it.each([
+    [["--port", "70000"], {}, /PORT \(--port\): "70000" is not a port/],
+    [[], { PORT: "http" }, /PORT/],
+    [[], { DATABASE_URL: "mysql://x" }, /DATABASE_URL .*postgres:\/\//],
+    [[], { CONVERSATION_TTL: "soon" }, /CONVERSATION_TTL .*not a duration/],
+    [[], { PURGE_AFTER: "0s" }, /PURGE_AFTER .*longer than zero/],
+    [[], { LOG_LEVEL: "loud" }, /LOG_LEVEL/],
+    [["--nope", "1"], {}, /unknown flag --nope/],
+    [["--port"], {}, /--port needs a value/],
+  ])("stops on %j %j with one clear line", (argv, env, message) => {
+    expect(() => loadConfig(argv, env)).toThrow(ConfigError);
+    expect(() => loadConfig(argv, env)).toThrow(message);
+  });
+
+  it("never echoes a database password", () => {
+    try {
+      loadConfig([], { DATABASE_URL: "mysql://user:hunter2@db/x" });
+    } catch (error) {
+      expect((error as Error).message).not.toContain("hunter2");
+      return;
+    }
+    throw new Error("expected a ConfigError");
+  });
+
+  it("lists every setting with its default in --help", () => {
+    const help = helpText();
+    for (const name of ["PORT", "HOST", "DATABASE_URL", "DATA_DIR", "CONVERSATION_TTL", "PURGE_AFTER", "LOG_LEVEL"]) {
+      expect(help).toContain(name);
+    }
+    expect(help).toContain("(default 24h)");
+  });
+});
+
+describe("parseDuration", () => {
+  it.each([
+    ["500ms", 0.5],
+    ["90", 90],
+    ["90s", 90],
+    ["15m", 900],
+    ["24h", 86_400],
+    ["30d", 2_592_000],
+    ["1.5h", 5400],
+  ])("reads %s as %f seconds", (text, seconds) => {
+    expect(parseDuration(text)).toBe(seconds);
+  });
+
+  it.each(["", "h", "-1s", "1w", "1 h", "1e3s", "s1"])("refuses %j", (text) => {
+    expect(() => parseDuration(text)).toThrow(/not a duration/);
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import { InvalidFieldError } from "../src/domain/errors.js";
+import {
+  CONVERSATIONS,
+  CONVERSATION_PROFILES,
+  checkClientId,
+  formatParent,
+  formatResourceName,
+  parseParent,
+  parseResourceName,
+} from "../src/domain/names.js";
+
+function violation(run: () => unknown): InvalidFieldError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof InvalidFieldError) return error;
+    throw error;
+  }
+  throw new Error("expected an InvalidFieldError");
+}
+
+describe("parseParent", () => {
+  it.each([
+    ["projects/p", { project: "p", location: "" }],
+    ["projects/my-project-1", { project: "my-project-1", location: "" }],
+    ["projects/example.com:proj", { project: "example.com:proj", location: "" }],
+    ["projects/p/locations/global", { project: "p", location: "global" }],
+    ["projects/p/locations/europe-west1", { project: "p", location: "europe-west1" }],
+    [`projects/${"a".repeat(63)}/locations/${"b".repeat(63)}`, { project: "a".repeat(63), location: "b".repeat(63) }],
+  ])("reads %s", (text, expected) => {
+    expect(parseParent(text, "parent")).toEqual(expected);
+    expect(formatParent(parseParent(text, "parent"))).toBe(text);
+  });
+
+  it.each([
+    "",
+    "projects",
+    "projects/",
+    "projects//locations/l",
+    "project/p",
+    "Projects/p",
+    "projects/P",
+    "projects/p_q",
+    "projects/p q",
+    "projects/p/locations",
+    "projects/p/locations/",
+    "projects/p/locations/L",
+    "projects/p/locations/a.b",
+    "projects/p/locations/a:b",
+    "projects/p/zones/z",
+    "projects/p/locations/l/x",
+    "/projects/p",
+    "projects/p/",
+    `projects/${"a".repeat(64)}`,
+    `projects/p/locations/${"b".repeat(64)}`,
+    "projects/p'; DROP TABLE conversations; --",
+    "projects/ρ",
+    "projects/p\u0000",
+  ])("refuses %j, naming the field", (text) => {
+    const error = violation(() => parseParent(text, "parent"));
+    expect(error.field).toBe("parent");
+    expect(error.rule.length).toBeGreaterThan(10);
+  });
+
+  it("abbreviates a 10 kB value in the message", () => {
+    const error = violation(() => parseParent(`x${"y".repeat(10_000)}`, "parent"));
+    expect(error.rule.length).toBeLessThan(300);
+  });
+});
+
+describe("parseResourceName", () => {
+  it.each([
+    ["projects/p/conversations/abc", { project: "p", location: "", id: "abc" }],
+    ["projects/p/locations/l/conversations/A_b-1", { project: "p", location: "l", id: "A_b-1" }],
+  ])("reads %s", (text, expected) => {
+    const name = parseResourceName(text, CONVERSATIONS, "name");
+    expect(name).toEqual(expected);
+    expect(formatResourceName(name, CONVERSATIONS)).toBe(text);
+  });
+
+  it.each([
+    "",
+    "projects/p/conversations",
+    "projects/p/conversations/",
+    "projects/p/conversations/ab",
+    "projects/p/conversations/1ab",
+    "projects/p/conversations/abc/extra",
+    "projects/p/conversationProfiles/abc",
+    "projects/P/conversations/abc",
+    "conversations/abc",
+    "projects/p/locations/conversations/abc",
+    `projects/p/conversations/${"a".repeat(65)}`,
+  ])("refuses %j", (text) => {
+    expect(violation(() => parseResourceName(text, CONVERSATIONS, "name")).field).toBe("name");
+  });
+
+  it("reads profile names with the collection given", () => {
+    expect(parseResourceName("projects/p/locations/l/conversationProfiles/xyz", CONVERSATION_PROFILES, "f")).toEqual({
+      project: "p",
+      location: "l",
+      id: "xyz",
+    });
+    expect(violation(() => parseResourceName("projects/p/conversations/xyz", CONVERSATION_PROFILES, "f")).field).toBe("f");
+  });
+});
+
+describe("checkClientId", () => {
+  it.each(["abc", "a12", "A-b_c", `a${"b".repeat(63)}`])("accepts %j", (id) => {
+    expect(checkClientId(id, "conversation_id")).toBe(id);
+  });
+
+  it.each(["", "ab", "1ab", "_ab", "-ab", "a b", "a.b", "a/b", "é12", "ab\u0000", `a${"b".repeat(64)}`])("refuses %j", (id) => {
+    expect(violation(() => checkClientId(id, "conversation_id")).field).toBe("conversation_id");
+  });
+});

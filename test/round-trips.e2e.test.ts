@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHumanProfile, startConversation } from "./support/fixtures.js";
+import { createClients, startTestServer, type Clients, type TestServer } from "./support/test-server.js";
+
+// Each RPC costs exactly one SQL statement: the database's own counter is
+// read before and after every call.
+describe("SQL round trips", () => {
+  const parent = "projects/counted/locations/global";
+  let test: TestServer;
+  let clients: Clients;
+
+  beforeAll(async () => {
+    test = await startTestServer();
+    clients = createClients("grpc", test.baseUrl);
+  });
+  afterAll(async () => {
+    await test.stop();
+  });
+
+  async function statementsFor(call: () => Promise<unknown>): Promise<number> {
+    const before = test.server.database.statementCount;
+    await call().catch(() => undefined);
+    return test.server.database.statementCount - before;
+  }
+
+  it("spends one statement on each RPC, whether it succeeds or fails in the database", async () => {
+    let profileName = "";
+    expect(await statementsFor(async () => (profileName = (await createHumanProfile(clients, parent)).name))).toBe(1);
+    const profile = await clients.profiles.getConversationProfile({ name: profileName });
+    let name = "";
+    const counts = {
+      createConversation: await statementsFor(async () => (name = (await startConversation(clients, parent, profile, "counted")).name)),
+      createTaken: await statementsFor(() => startConversation(clients, parent, profile, "counted")),
+      createMissingProfile: await statementsFor(() =>
+        clients.conversations.createConversation({ parent, conversation: { conversationProfile: `${parent}/conversationProfiles/none` } }),
+      ),
+      getConversation: await statementsFor(() => clients.conversations.getConversation({ name })),
+      listConversations: await statementsFor(() => clients.conversations.listConversations({ parent })),
+      listFiltered: await statementsFor(() => clients.conversations.listConversations({ parent, filter: "lifecycle_state = IN_PROGRESS" })),
+      completeConversation: await statementsFor(() => clients.conversations.completeConversation({ name })),
+      completeAgain: await statementsFor(() => clients.conversations.completeConversation({ name })),
+      getProfile: await statementsFor(() => clients.profiles.getConversationProfile({ name: profileName })),
+      listProfiles: await statementsFor(() => clients.profiles.listConversationProfiles({ parent })),
+      updateProfile: await statementsFor(() =>
+        clients.profiles.updateConversationProfile({
+          conversationProfile: { name: profileName, displayName: "Counted" },
+          updateMask: { paths: ["display_name"] },
+        }),
+      ),
+      deleteProfile: await statementsFor(() => clients.profiles.deleteConversationProfile({ name: profileName })),
+    };
+    expect(counts).toEqual(Object.fromEntries(Object.keys(counts).map((key) => [key, 1])));
+  });
+
+  it("spends no statement on a request that fails validation", async () => {
+    expect(await statementsFor(() => clients.conversations.getConversation({ name: "bad" }))).toBe(0);
+    expect(await statementsFor(() => clients.conversations.listConversations({ parent, pageSize: -1 }))).toBe(0);
+    expect(await statementsFor(() => clients.conversations.listConversations({ parent, filter: "nope = 1" }))).toBe(0);
+  });
+});

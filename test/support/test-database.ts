@@ -1,0 +1,73 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import pg from "pg";
+import type { Database } from "../../src/store/database.js";
+import { createEmbeddedDatabase } from "../../src/store/embedded-database.js";
+import { createPostgresDatabase } from "../../src/store/postgres-database.js";
+
+// Where the test Postgres comes from, in order: a URL from the environment,
+// a throwaway container when a Docker engine answers, else the embedded
+// Postgres. Each caller gets a database of its own, so test files run in parallel.
+
+export interface TestDatabase {
+  readonly database: Database;
+  /** Set when the database is a real server: the URL of this test's own database. */
+  readonly url: string | undefined;
+  dispose(): Promise<void>;
+}
+
+let containerUrl: Promise<string | undefined> | undefined;
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const serverUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? (await dockerPostgresUrl());
+  if (serverUrl === undefined) {
+    const database = await createEmbeddedDatabase(undefined);
+    return { database, url: undefined, dispose: () => database.close() };
+  }
+  const name = `test_${randomBytes(6).toString("hex")}`;
+  await withAdmin(serverUrl, (admin) => admin.query(`CREATE DATABASE ${name}`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = createPostgresDatabase({ url: url.toString(), maxConnections: 60 });
+  return {
+    database,
+    url: url.toString(),
+    async dispose() {
+      await database.close();
+      await withAdmin(serverUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}
+
+export function describeTestDatabase(): string {
+  if (process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL) return "Postgres from the environment";
+  return hasDockerEngine() ? "Postgres in a container" : "embedded Postgres";
+}
+
+async function withAdmin<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function hasDockerEngine(): boolean {
+  return existsSync("/var/run/docker.sock") || process.env.DOCKER_HOST !== undefined;
+}
+
+async function dockerPostgresUrl(): Promise<string | undefined> {
+  if (!hasDockerEngine()) return undefined;
+  containerUrl ??= (async () => {
+    try {
+      const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
+      const container = await new PostgreSqlContainer("postgres:16-alpine").start();
+      return container.getConnectionUri();
+    } catch {
+      return undefined; // A socket without a working engine behind it.
+    }
+  })();
+  return containerUrl;
+}

@@ -1,0 +1,67 @@
+import { createClient, type Client, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { ConversationProfiles } from "../../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
+import { Conversations } from "../../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { startServer, type Server, type ServerOptions } from "../../src/server.js";
+import { createTestDatabase, type TestDatabase } from "./test-database.js";
+
+export interface TestServer {
+  readonly server: Server;
+  readonly baseUrl: string;
+  readonly testDatabase: TestDatabase;
+  /** Errors the server reported as its own bugs; tests assert it stays empty. */
+  readonly internalErrors: unknown[];
+  stop(): Promise<void>;
+}
+
+/** The real server on a free loopback port, over a database of its own. */
+export async function startTestServer(overrides: Partial<ServerOptions> = {}): Promise<TestServer> {
+  const testDatabase = await createTestDatabase();
+  const internalErrors: unknown[] = [];
+  const server = await startServer({
+    database: testDatabase.database,
+    host: "127.0.0.1",
+    port: 0,
+    conversationTtlSeconds: 86_400,
+    purgeAfterSeconds: 30 * 86_400,
+    onInternalError: (error) => internalErrors.push(error),
+    ...overrides,
+  });
+  return {
+    server,
+    baseUrl: `http://127.0.0.1:${server.port}`,
+    testDatabase,
+    internalErrors,
+    async stop() {
+      await server.close(100);
+      await testDatabase.dispose();
+    },
+  };
+}
+
+export type ProtocolName = "grpc" | "grpc-web (http/1.1)" | "connect (http/1.1)" | "connect (http/2)";
+
+export const PROTOCOLS: readonly ProtocolName[] = ["grpc", "grpc-web (http/1.1)", "connect (http/1.1)", "connect (http/2)"];
+
+export function createTransport(protocol: ProtocolName, baseUrl: string): Transport {
+  switch (protocol) {
+    case "grpc":
+      return createGrpcTransport({ baseUrl });
+    case "grpc-web (http/1.1)":
+      return createGrpcWebTransport({ baseUrl, httpVersion: "1.1" });
+    case "connect (http/1.1)":
+      return createConnectTransport({ baseUrl, httpVersion: "1.1" });
+    case "connect (http/2)":
+      return createConnectTransport({ baseUrl, httpVersion: "2" });
+  }
+}
+
+export interface Clients {
+  readonly conversations: Client<typeof Conversations>;
+  readonly profiles: Client<typeof ConversationProfiles>;
+}
+
+export function createClients(protocol: ProtocolName, baseUrl: string): Clients {
+  const transport = createTransport(protocol, baseUrl);
+  return { conversations: createClient(Conversations, transport), profiles: createClient(ConversationProfiles, transport) };
+}
