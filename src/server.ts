@@ -2,6 +2,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ConversationProfiles } from "./gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { Conversations } from "./gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { chainHttpRoutes, type HttpRoute } from "./http/http-routes.js";
 import { listenOnOnePort, type OnePortListener } from "./http/one-port-listener.js";
 import { createConversationProfilesService } from "./services/conversation-profiles.js";
 import { createConversationsService } from "./services/conversations.js";
@@ -46,13 +47,15 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     pageTokenSecret,
   });
 
-  const handler = connectNodeAdapter({
-    routes(router: ConnectRouter) {
-      router.service(Conversations, conversations);
-      router.service(ConversationProfiles, profiles);
-    },
-    interceptors: [errorInterceptor(options.onInternalError)],
-  });
+  const routes = (router: ConnectRouter) => {
+    router.service(Conversations, conversations);
+    router.service(ConversationProfiles, profiles);
+  };
+  const interceptors = [errorInterceptor(options.onInternalError)];
+  // Requests that are not RPCs, tried in order; anything left is a 404.
+  const httpRoutes: HttpRoute[] = [];
+
+  const handler = connectNodeAdapter({ routes, interceptors, fallback: chainHttpRoutes(httpRoutes) });
 
   const listener: OnePortListener = await listenOnOnePort(handler, options.host, options.port);
   return {
