@@ -50,6 +50,9 @@ const MASK_PATHS = {
 
 export type ProfileField = (typeof MASK_PATHS)[keyof typeof MASK_PATHS];
 
+/** Every settable field: what CreateConversationProfile writes. */
+export const ALL_PROFILE_FIELDS: ReadonlySet<ProfileField> = new Set(Object.values(MASK_PATHS));
+
 /** Reads an update mask into the set of fields to write; unknown or read-only paths are refused. */
 export function parseProfileUpdateMask(paths: readonly string[]): Set<ProfileField> {
   if (paths.length === 0) {

@@ -11,11 +11,13 @@ import { generateId } from "../domain/ids.js";
 import { CONVERSATION_PROFILES, formatParent, parseParent, parseResourceName } from "../domain/names.js";
 import { decodePageToken, effectivePageSize, encodePageToken } from "../domain/page-token.js";
 import {
+  ALL_PROFILE_FIELDS,
   checkAgent,
   checkDisplayName,
   checkLanguageCode,
   checkTimeZone,
   parseProfileUpdateMask,
+  type ProfileField,
 } from "../domain/profile-fields.js";
 import type { ProfileFields, ProfileStore } from "../store/profiles.js";
 
@@ -34,7 +36,7 @@ export function createConversationProfilesService(
     async createConversationProfile(request) {
       const parent = parseParent(request.parent, "parent");
       const profile = requireProfile(request.conversationProfile);
-      return profiles.create({ ...parent, id: generateId() }, readFields(profile, new Set(["displayName", "agent", "languageCode", "timeZone"])));
+      return profiles.create({ ...parent, id: generateId() }, readFields(profile, ALL_PROFILE_FIELDS));
     },
 
     async getConversationProfile(request) {
@@ -79,7 +81,7 @@ function requireProfile(profile: ConversationProfile | undefined): ConversationP
 }
 
 /** Validates the fields about to be written; fields not selected are not looked at. */
-function readFields(profile: ConversationProfile, selected: ReadonlySet<string>): ProfileFields {
+function readFields(profile: ConversationProfile, selected: ReadonlySet<ProfileField>): ProfileFields {
   const agent = profile.automatedAgentConfig?.agent ?? "";
   return {
     displayName: selected.has("displayName") ? checkDisplayName(profile.displayName, "conversation_profile.display_name") : "",
