@@ -54,7 +54,7 @@ function quote(text: string): string {
 }
 
 const OPERATORS: readonly Comparator[] = ["!=", "<=", ">=", "=", "<", ">"];
-const WORD_START = /[A-Za-z_]/;
+const WORD_START = /[A-Za-z0-9_]/;
 const WORD_PART = /[A-Za-z0-9_.]/;
 
 function tokenize(text: string): Token[] {
