@@ -1,9 +1,10 @@
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import type { ConnectRouter } from "@connectrpc/connect";
+import { createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
 import { ConversationProfiles } from "./gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { Conversations } from "./gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { chainHttpRoutes, type HttpRoute } from "./http/http-routes.js";
 import { listenOnOnePort, type OnePortListener } from "./http/one-port-listener.js";
+import { createRestRoute } from "./rest/rest-route.js";
 import { createConversationProfilesService } from "./services/conversation-profiles.js";
 import { createConversationsService } from "./services/conversations.js";
 import { errorInterceptor } from "./services/errors.js";
@@ -53,7 +54,12 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   };
   const interceptors = [errorInterceptor(options.onInternalError)];
   // Requests that are not RPCs, tried in order; anything left is a 404.
-  const httpRoutes: HttpRoute[] = [];
+  const httpRoutes: HttpRoute[] = [
+    createRestRoute({
+      services: [Conversations, ConversationProfiles],
+      transport: createRouterTransport(routes, { router: { interceptors } }),
+    }),
+  ];
 
   const handler = connectNodeAdapter({ routes, interceptors, fallback: chainHttpRoutes(httpRoutes) });
 

@@ -1,0 +1,123 @@
+import { fromJson, toJson, type DescService, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Transport } from "@connectrpc/connect";
+import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
+import { readHttpBindings, type HttpBinding } from "./http-bindings.js";
+import { addQueryParameters, parseBody, setFieldPath, snakeToCamel } from "./request-json.js";
+import { restError, toRestError, type RestError } from "./rest-errors.js";
+
+export interface RestRouteOptions {
+  /** The services whose google.api.http rules become routes. */
+  readonly services: readonly DescService[];
+  /**
+   * Where transcoded calls go: an in-process transport over the same routes
+   * and interceptors as the RPC surface, so validation, errors and logging
+   * are shared.
+   */
+  readonly transport: Transport;
+}
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+// Request headers worth carrying over to the RPC.
+const FORWARDED_HEADERS = ["x-request-id", "x-goog-request-params", "x-goog-api-client", "user-agent"];
+
+/** REST/JSON per the proto's google.api.http rules, for every path under /v2/. */
+export function createRestRoute(options: RestRouteOptions): HttpRoute {
+  const bindings = readHttpBindings(options.services);
+  return (request, response) => {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    if (!url.pathname.startsWith("/v2/")) return false;
+    serve(bindings, options.transport, url, request)
+      .catch((error: unknown): Outcome => toRestError(ConnectError.from(error)))
+      .then((outcome) => send(response, outcome))
+      .catch(() => response.destroy());
+    return true;
+  };
+}
+
+/** What goes back: a status, a JSON body and, for 405, the methods allowed. */
+interface Outcome extends RestError {
+  readonly allow?: string;
+}
+
+async function serve(bindings: readonly HttpBinding[], transport: Transport, url: URL, request: HttpRequest): Promise<Outcome> {
+  const matches = bindings.flatMap((binding) => {
+    const variables = binding.path.match(url.pathname);
+    return variables === undefined ? [] : [{ binding, variables }];
+  });
+  if (matches.length === 0) return restError(Code.NotFound, `No REST route for ${url.pathname}`);
+  const chosen = matches.find((match) => match.binding.verb === request.method);
+  if (chosen === undefined) {
+    const allow = [...new Set(matches.map((match) => match.binding.verb))].join(", ");
+    return { ...restError(Code.InvalidArgument, `${request.method} is not allowed on ${url.pathname}; use ${allow}`, 405), allow };
+  }
+  const { binding, variables } = chosen;
+
+  const root: JsonObject = {};
+  if (binding.body !== "") {
+    let body: JsonValue;
+    try {
+      body = parseBody(await readBody(request));
+    } catch (error) {
+      if (error instanceof ConnectError) throw error;
+      throw new ConnectError(`The request body is not valid JSON: ${(error as Error).message}`, Code.InvalidArgument);
+    }
+    if (binding.body === "*") {
+      if (typeof body !== "object" || body === null || Array.isArray(body)) {
+        throw new ConnectError("The request body must be a JSON object", Code.InvalidArgument);
+      }
+      Object.assign(root, body);
+    } else {
+      root[snakeToCamel(binding.body)] = body;
+    }
+  }
+  addQueryParameters(root, binding.method.input, url.searchParams);
+  for (const [field, value] of variables) setFieldPath(root, field, value);
+
+  let input;
+  try {
+    input = fromJson(binding.method.input, root, { ignoreUnknownFields: true });
+  } catch (error) {
+    throw new ConnectError(`The request does not fit ${binding.method.input.typeName}: ${(error as Error).message}`, Code.InvalidArgument);
+  }
+  const method = binding.method;
+
+  const abort = new AbortController();
+  request.once("close", () => abort.abort());
+  const result = await transport.unary(method, abort.signal, serverTimeoutMs(request), forwardedHeaders(request), input);
+  // Google's clients ask for enums as numbers with $alt=json;enum-encoding=int.
+  const enumAsInteger = (url.searchParams.get("$alt") ?? "").includes("enum-encoding=int");
+  return { httpStatus: 200, body: toJson(method.output, result.message, { enumAsInteger }) };
+}
+
+async function readBody(request: HttpRequest): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new ConnectError(`The request body exceeds ${MAX_BODY_BYTES} bytes`, Code.InvalidArgument);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function forwardedHeaders(request: HttpRequest): Headers {
+  const headers = new Headers();
+  for (const name of FORWARDED_HEADERS) {
+    const value = request.headers[name];
+    if (typeof value === "string") headers.set(name, value);
+  }
+  return headers;
+}
+
+// Google's REST clients send their deadline as X-Server-Timeout, in seconds.
+function serverTimeoutMs(request: HttpRequest): number | undefined {
+  const value = Number(request.headers["x-server-timeout"]);
+  return Number.isFinite(value) && value > 0 ? value * 1000 : undefined;
+}
+
+function send(response: HttpResponse, outcome: Outcome): void {
+  response.statusCode = outcome.httpStatus;
+  response.setHeader("content-type", "application/json; charset=utf-8");
+  if (outcome.allow !== undefined) response.setHeader("allow", outcome.allow);
+  response.end(JSON.stringify(outcome.body));
+}
