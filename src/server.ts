@@ -4,6 +4,13 @@ import { ConversationProfiles } from "./gen/google/cloud/dialogflow/v2/conversat
 import { Conversations } from "./gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { chainHttpRoutes, type HttpRoute } from "./http/http-routes.js";
 import { listenOnOnePort, type OnePortListener } from "./http/one-port-listener.js";
+import { Health } from "./gen/health/v1/health_pb.js";
+import { createHealthService } from "./health/health-service.js";
+import { createReadinessProbe } from "./health/readiness.js";
+import { createDescriptorIndex } from "./reflection/descriptor-index.js";
+import { createReflectionV1AlphaService, createReflectionV1Service } from "./reflection/reflection-service.js";
+import { ServerReflection as ServerReflectionV1 } from "./gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionV1Alpha } from "./gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { createRestRoute } from "./rest/rest-route.js";
 import { createConversationProfilesService } from "./services/conversation-profiles.js";
 import { createConversationsService } from "./services/conversations.js";
@@ -48,9 +55,15 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     pageTokenSecret,
   });
 
+  const isReady = createReadinessProbe(database, 2000);
+  const served = [Conversations, ConversationProfiles, Health, ServerReflectionV1, ServerReflectionV1Alpha];
+  const descriptors = createDescriptorIndex(served);
   const routes = (router: ConnectRouter) => {
     router.service(Conversations, conversations);
     router.service(ConversationProfiles, profiles);
+    router.service(Health, createHealthService({ serviceNames: descriptors.serviceNames, isReady }));
+    router.service(ServerReflectionV1, createReflectionV1Service(descriptors));
+    router.service(ServerReflectionV1Alpha, createReflectionV1AlphaService(descriptors));
   };
   const interceptors = [errorInterceptor(options.onInternalError)];
   // Requests that are not RPCs, tried in order; anything left is a 404.
