@@ -1,4 +1,5 @@
 import { parseDuration } from "./domain/durations.js";
+import type { OriginPolicy } from "./http/cors.js";
 
 // Every setting of the service, read from the environment and from --flags
 // (a flag wins), validated before anything starts. Nothing else reads process.env.
@@ -12,6 +13,7 @@ export interface Config {
   readonly conversationTtlSeconds: number;
   readonly purgeAfterSeconds: number;
   readonly logLevel: string;
+  readonly corsOrigins: OriginPolicy;
 }
 
 interface Setting<K extends keyof Config> {
@@ -64,6 +66,14 @@ const SETTINGS = [
     fallback: "info",
     description: `one of ${LOG_LEVELS.join(", ")}`,
     parse: (value) => oneOf(value, LOG_LEVELS),
+  }),
+  setting({
+    key: "corsOrigins",
+    env: "CORS_ORIGINS",
+    flag: "--cors-origins",
+    fallback: "",
+    description: "browser origins allowed to call (comma-separated, or *); empty allows http://localhost:* and http://127.0.0.1:*",
+    parse: parseOriginPolicy,
   }),
 ] as const;
 
@@ -141,6 +151,16 @@ function positiveDuration(value: string): number {
   const seconds = parseDuration(value);
   if (seconds <= 0) throw new Error("must be longer than zero");
   return seconds;
+}
+
+function parseOriginPolicy(value: string): OriginPolicy {
+  const origins = value.split(",").map((origin) => origin.trim()).filter((origin) => origin !== "");
+  if (origins.length === 0) return { kind: "loopback" };
+  if (origins.includes("*")) return { kind: "any" };
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new Error(`"${origin}" is not an origin such as https://app.example.com`);
+  }
+  return { kind: "list", origins };
 }
 
 function oneOf(value: string, allowed: readonly string[]): string {

@@ -26,6 +26,7 @@ const server = await startServer({
   port: config.port,
   conversationTtlSeconds: config.conversationTtlSeconds,
   purgeAfterSeconds: config.purgeAfterSeconds,
+  corsOrigins: config.corsOrigins,
   onInternalError: (error) => log.error({ err: error }, "internal error"),
 });
 log.info(

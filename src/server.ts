@@ -2,6 +2,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
 import { ConversationProfiles } from "./gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { Conversations } from "./gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { applyCors, type OriginPolicy } from "./http/cors.js";
 import { chainHttpRoutes, type HttpRoute } from "./http/http-routes.js";
 import { listenOnOnePort, type OnePortListener } from "./http/one-port-listener.js";
 import { Health } from "./gen/health/v1/health_pb.js";
@@ -30,6 +31,8 @@ export interface ServerOptions {
   readonly conversationTtlSeconds: number;
   /** Completed conversations disappear this long after they end. */
   readonly purgeAfterSeconds: number;
+  /** Browser origins allowed to call; loopback origins when not given. */
+  readonly corsOrigins?: OriginPolicy;
   /** Told about failures that are our bugs (they reach clients as INTERNAL). */
   readonly onInternalError: (error: unknown) => void;
 }
@@ -75,8 +78,15 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   ];
 
   const handler = connectNodeAdapter({ routes, interceptors, fallback: chainHttpRoutes(httpRoutes) });
+  const corsOrigins = options.corsOrigins ?? { kind: "loopback" };
 
-  const listener: OnePortListener = await listenOnOnePort(handler, options.host, options.port);
+  const listener: OnePortListener = await listenOnOnePort(
+    (request, response) => {
+      if (!applyCors(corsOrigins, request, response)) handler(request, response);
+    },
+    options.host,
+    options.port,
+  );
   return {
     port: listener.port,
     database,

@@ -11,7 +11,17 @@ describe("loadConfig", () => {
       conversationTtlSeconds: 86_400,
       purgeAfterSeconds: 2_592_000,
       logLevel: "info",
+      corsOrigins: { kind: "loopback" },
     });
+  });
+
+  it("reads CORS_ORIGINS as a list, * or the loopback default", () => {
+    expect(loadConfig([], { CORS_ORIGINS: "https://a.example, http://b.example:8080" }).corsOrigins).toEqual({
+      kind: "list",
+      origins: ["https://a.example", "http://b.example:8080"],
+    });
+    expect(loadConfig(["--cors-origins", "*"], {}).corsOrigins).toEqual({ kind: "any" });
+    expect(() => loadConfig([], { CORS_ORIGINS: "https://a.example/path" })).toThrow(/CORS_ORIGINS .*not an origin/);
   });
 
   it("reads the environment, and flags win over it", () => {
@@ -52,7 +62,7 @@ describe("loadConfig", () => {
 
   it("lists every setting with its default in --help", () => {
     const help = helpText();
-    for (const name of ["PORT", "HOST", "DATABASE_URL", "DATA_DIR", "CONVERSATION_TTL", "PURGE_AFTER", "LOG_LEVEL"]) {
+    for (const name of ["PORT", "HOST", "DATABASE_URL", "DATA_DIR", "CONVERSATION_TTL", "PURGE_AFTER", "LOG_LEVEL", "CORS_ORIGINS"]) {
       expect(help).toContain(name);
     }
     expect(help).toContain("(default 24h)");
