@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Needs Chromium; run by `npm run test:browser` (and .ci/run).
+    exclude: ["test/browser/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
