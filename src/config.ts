@@ -12,6 +12,9 @@ export interface Config {
   readonly dataDir: string;
   readonly conversationTtlSeconds: number;
   readonly purgeAfterSeconds: number;
+  readonly sweepIntervalSeconds: number;
+  /** A JSON file of profiles and telephony numbers to load at start. */
+  readonly bootstrapFile: string | undefined;
   readonly logLevel: string;
   readonly corsOrigins: OriginPolicy;
 }
@@ -58,6 +61,22 @@ const SETTINGS = [
     fallback: "30d",
     description: "completed conversations are deleted this long after they end",
     parse: positiveDuration,
+  }),
+  setting({
+    key: "sweepIntervalSeconds",
+    env: "SWEEP_INTERVAL",
+    flag: "--sweep-interval",
+    fallback: "60s",
+    description: "how often to write automatic completions and purge old conversations; 0 turns it off",
+    parse: (value) => parseDuration(value),
+  }),
+  setting({
+    key: "bootstrapFile",
+    env: "BOOTSTRAP_FILE",
+    flag: "--bootstrap",
+    fallback: undefined,
+    description: "JSON file declaring conversation profiles and their telephony numbers, loaded at start",
+    parse: (value) => (value === "" ? undefined : value),
   }),
   setting({
     key: "logLevel",

@@ -1,4 +1,7 @@
+import { readFile } from "node:fs/promises";
 import { pino } from "pino";
+import { parseBootstrap, type BootstrapProfile } from "./domain/bootstrap.js";
+import { InvalidFieldError } from "./domain/errors.js";
 import { ConfigError, helpText, loadConfig, wantsHelp } from "./config.js";
 import { startServer } from "./server.js";
 import { openDatabase } from "./store/open-database.js";
@@ -18,6 +21,17 @@ try {
   process.exit(2);
 }
 
+let bootstrap: BootstrapProfile[] | undefined;
+if (config.bootstrapFile !== undefined) {
+  try {
+    bootstrap = parseBootstrap(JSON.parse(await readFile(config.bootstrapFile, "utf8")));
+  } catch (error) {
+    const reason = error instanceof InvalidFieldError ? `${error.field} ${error.rule}` : (error as Error).message;
+    process.stderr.write(`Bootstrap file ${config.bootstrapFile}: ${reason}\n`);
+    process.exit(2);
+  }
+}
+
 const log = pino({ level: config.logLevel });
 const database = await openDatabase(config.databaseUrl, config.dataDir);
 const server = await startServer({
@@ -26,6 +40,11 @@ const server = await startServer({
   port: config.port,
   conversationTtlSeconds: config.conversationTtlSeconds,
   purgeAfterSeconds: config.purgeAfterSeconds,
+  sweepIntervalSeconds: config.sweepIntervalSeconds,
+  bootstrap,
+  onSweep: (counts) => {
+    if (counts.completed + counts.purged > 0) log.info({ sweep: counts }, "swept conversations");
+  },
   corsOrigins: config.corsOrigins,
   onInternalError: (error) => log.error({ err: error }, "internal error"),
 });

@@ -12,6 +12,10 @@ import { createDescriptorIndex } from "./reflection/descriptor-index.js";
 import { createReflectionV1AlphaService, createReflectionV1Service } from "./reflection/reflection-service.js";
 import { ServerReflection as ServerReflectionV1 } from "./gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1Alpha } from "./gen/grpc/reflection/v1alpha/reflection_pb.js";
+import type { BootstrapProfile } from "./domain/bootstrap.js";
+import { startSweeper } from "./lifecycle/sweeper.js";
+import { loadBootstrap } from "./store/bootstrap.js";
+import type { SweepCounts } from "./store/sweeps.js";
 import { createRestRoute } from "./rest/rest-route.js";
 import { createConversationProfilesService } from "./services/conversation-profiles.js";
 import { createConversationsService } from "./services/conversations.js";
@@ -31,6 +35,12 @@ export interface ServerOptions {
   readonly conversationTtlSeconds: number;
   /** Completed conversations disappear this long after they end. */
   readonly purgeAfterSeconds: number;
+  /** Profiles and telephony numbers to make present before serving (the bootstrap file). */
+  readonly bootstrap?: readonly BootstrapProfile[];
+  /** Seconds between sweeps that write automatic completions and purge; 0 runs none. */
+  readonly sweepIntervalSeconds?: number;
+  /** Told after each sweep. */
+  readonly onSweep?: (counts: SweepCounts) => void;
   /** Browser origins allowed to call; loopback origins when not given. */
   readonly corsOrigins?: OriginPolicy;
   /** Told about failures that are our bugs (they reach clients as INTERNAL). */
@@ -47,6 +57,7 @@ export interface Server {
 export async function startServer(options: ServerOptions): Promise<Server> {
   const { database } = options;
   await migrate(database);
+  if (options.bootstrap !== undefined) await loadBootstrap(database, options.bootstrap);
   const pageTokenSecret = await readPageTokenSecret(database);
   const lifetime = { ttlSeconds: options.conversationTtlSeconds, purgeAfterSeconds: options.purgeAfterSeconds };
   const conversations = createConversationsService({
@@ -87,9 +98,17 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     options.host,
     options.port,
   );
+  const sweepIntervalSeconds = options.sweepIntervalSeconds ?? 0;
+  const sweeper =
+    sweepIntervalSeconds > 0
+      ? startSweeper(database, { ...lifetime, intervalSeconds: sweepIntervalSeconds, onSweep: options.onSweep, onError: options.onInternalError })
+      : undefined;
   return {
     port: listener.port,
     database,
-    close: (graceMs) => listener.close(graceMs),
+    async close(graceMs) {
+      await listener.close(graceMs);
+      await sweeper?.stop();
+    },
   };
 }

@@ -10,6 +10,7 @@ describe("loadConfig", () => {
       dataDir: "./.data",
       conversationTtlSeconds: 86_400,
       purgeAfterSeconds: 2_592_000,
+      sweepIntervalSeconds: 60,
       logLevel: "info",
       corsOrigins: { kind: "loopback" },
     });
@@ -62,7 +63,7 @@ describe("loadConfig", () => {
 
   it("lists every setting with its default in --help", () => {
     const help = helpText();
-    for (const name of ["PORT", "HOST", "DATABASE_URL", "DATA_DIR", "CONVERSATION_TTL", "PURGE_AFTER", "LOG_LEVEL", "CORS_ORIGINS"]) {
+    for (const name of ["PORT", "HOST", "DATABASE_URL", "DATA_DIR", "CONVERSATION_TTL", "PURGE_AFTER", "LOG_LEVEL", "CORS_ORIGINS", "SWEEP_INTERVAL", "BOOTSTRAP_FILE"]) {
       expect(help).toContain(name);
     }
     expect(help).toContain("(default 24h)");

@@ -1,5 +1,5 @@
 import type { Conversation } from "../gen/google/cloud/dialogflow/v2/conversation_pb.js";
-import { InvalidFieldError, ResourceExistsError, ResourceNotFoundError } from "../domain/errors.js";
+import { ExhaustedError, InvalidFieldError, ResourceExistsError, ResourceNotFoundError } from "../domain/errors.js";
 import type { FilterExpr } from "../domain/filter.js";
 import { CONVERSATIONS, CONVERSATION_PROFILES, formatResourceName, type ParentName, type ResourceName } from "../domain/names.js";
 import type { PageCursor } from "../domain/page-token.js";
@@ -47,24 +47,51 @@ const STAGE_HUMAN_ASSIST = 2;
 // Every statement takes the time-to-live as $1 and, when it hides purged
 // conversations, the purge delay as $2 (see conversation-row.ts).
 
-// One round trip: look the profile up, decide the stage from it, and insert;
-// the outer SELECT always returns one row, so a missing profile, a refused
-// stage and a taken ID are told apart without a second query.
+// One round trip: look the profile up, decide the stage from it, take a free
+// telephony number when the profile has numbers, and insert. The outer SELECT
+// always returns one row, so a missing profile, a refused stage, a taken ID
+// and exhausted numbers are told apart without a second query.
+//
+// A number is taken by writing its holder on the number's own row, chosen
+// FOR UPDATE SKIP LOCKED: concurrent creates skip a number another is taking,
+// and one that was taken after this statement's snapshot fails the re-check
+// of held_until on the locked row, so no number gets two holders.
 const CREATE = {
   name: "conversation_create",
   text: `
 WITH profile AS (
-  SELECT agent <> '' AS has_agent FROM conversation_profiles
+  SELECT agent <> '' AS has_agent,
+    EXISTS (SELECT 1 FROM profile_phone_numbers WHERE project = $2 AND location = $5 AND profile_id = $6) AS has_numbers
+  FROM conversation_profiles
   WHERE project = $2 AND location = $5 AND id = $6
-), inserted AS (
-  INSERT INTO conversations (project, location, id, conversation_profile, conversation_stage, start_time)
-  SELECT $2, $3, $4, $7, CASE WHEN $8::int = ${STAGE_HUMAN_ASSIST} OR NOT has_agent THEN ${STAGE_HUMAN_ASSIST} ELSE ${STAGE_VIRTUAL_AGENT} END, now()
-  FROM profile
+), accepted AS (
+  SELECT has_agent FROM profile
   WHERE NOT ($8::int = ${STAGE_VIRTUAL_AGENT} AND NOT has_agent)
+    AND NOT EXISTS (SELECT 1 FROM conversations WHERE project = $2 AND location = $3 AND id = $4)
+), number AS (
+  UPDATE profile_phone_numbers SET holder_location = $3, holder_id = $4, held_until = now() + $1::interval
+  WHERE phone_number = (
+    SELECT phone_number FROM profile_phone_numbers
+    WHERE project = $2 AND location = $5 AND profile_id = $6 AND (held_until IS NULL OR held_until <= now())
+      AND EXISTS (SELECT 1 FROM accepted)
+    ORDER BY phone_number
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+  ) AND (held_until IS NULL OR held_until <= now())
+  RETURNING phone_number
+), inserted AS (
+  INSERT INTO conversations (project, location, id, conversation_profile, conversation_stage, start_time, phone_number)
+  SELECT $2, $3, $4, $7, CASE WHEN $8::int = ${STAGE_HUMAN_ASSIST} OR NOT has_agent THEN ${STAGE_HUMAN_ASSIST} ELSE ${STAGE_VIRTUAL_AGENT} END,
+    now(), (SELECT phone_number FROM number)
+  FROM profile
+  WHERE EXISTS (SELECT 1 FROM accepted) AND (NOT has_numbers OR EXISTS (SELECT 1 FROM number))
   ON CONFLICT DO NOTHING
   RETURNING *
 )
-SELECT (SELECT has_agent FROM profile) AS has_agent, ${CONVERSATION_COLUMNS}
+SELECT (SELECT has_agent FROM profile) AS has_agent, (SELECT has_numbers FROM profile) AS has_numbers,
+  (SELECT phone_number FROM number) AS assigned_number,
+  EXISTS (SELECT 1 FROM conversations WHERE project = $2 AND location = $3 AND id = $4) AS taken,
+  ${CONVERSATION_COLUMNS}
 FROM (VALUES (1)) AS one LEFT JOIN inserted ON true`,
 };
 
@@ -77,12 +104,28 @@ WHERE project = $3 AND location = $4 AND id = $5 AND ${IS_VISIBLE}`,
 // The UPDATE matches a completed row too and leaves its end_time as it is:
 // concurrent completes queue on the row lock and each re-reads the winner's
 // end_time, so exactly one sets it and all return the same value. An expired
-// conversation ends at its time-to-live, never later.
+// conversation ends at its time-to-live, never later. The same statement hands
+// the conversation's telephony number back.
 const COMPLETE = {
   name: "conversation_complete",
-  text: `UPDATE conversations SET end_time = COALESCE(end_time, LEAST(now(), start_time + $1::interval))
-WHERE project = $3 AND location = $4 AND id = $5 AND ${IS_VISIBLE}
-RETURNING ${CONVERSATION_COLUMNS}`,
+  text: `
+WITH completed AS (
+  UPDATE conversations SET end_time = COALESCE(end_time, LEAST(now(), start_time + $1::interval))
+  WHERE project = $3 AND location = $4 AND id = $5 AND ${IS_VISIBLE}
+  RETURNING *
+), released AS (
+  UPDATE profile_phone_numbers SET holder_location = NULL, holder_id = NULL, held_until = NULL
+  WHERE project = $3 AND holder_location = $4 AND holder_id = $5 AND EXISTS (SELECT 1 FROM completed)
+)
+SELECT ${CONVERSATION_COLUMNS} FROM completed`,
+};
+
+/** What CREATE returns: the new row (all NULL when nothing was inserted) and why not. */
+type CreateOutcome = ConversationRow & {
+  has_agent: boolean | null;
+  has_numbers: boolean | null;
+  assigned_number: string | null;
+  taken: boolean;
 };
 
 const FILTER_COLUMNS: FilterColumns = {
@@ -102,7 +145,7 @@ export function createConversationStore(database: Database, options: Conversatio
       const profileName = formatResourceName(profile, CONVERSATION_PROFILES);
       // A profile of another project is, from this project, one that does not exist.
       if (profile.project !== name.project) throw profileNotFound(profileName);
-      const [row] = await database.query<ConversationRow & { has_agent: boolean | null }>(CREATE, [
+      const [row] = await database.query<CreateOutcome>(CREATE, [
         ttl,
         name.project,
         name.location,
@@ -118,6 +161,14 @@ export function createConversationStore(database: Database, options: Conversatio
           throw new InvalidFieldError(
             "conversation.conversation_stage",
             `VIRTUAL_AGENT_STAGE needs a profile with an automated agent, and ${profileName} has none`,
+          );
+        }
+        // No number was free, unless the ID was taken (then no number was looked for,
+        // or the one taken lost the insert to a concurrent create of the same ID).
+        if (row.has_numbers && !row.taken && row.assigned_number === null) {
+          throw new ExhaustedError(
+            "PHONE_NUMBERS_EXHAUSTED",
+            `Every telephony number of ${profileName} is held by a conversation in progress; complete one or add numbers`,
           );
         }
         throw new ResourceExistsError("dialogflow.googleapis.com/Conversation", formatResourceName(name, CONVERSATIONS));

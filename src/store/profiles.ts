@@ -82,6 +82,9 @@ WITH in_use AS (
   DELETE FROM conversation_profiles
   WHERE project = $1 AND location = $2 AND id = $3 AND NOT (SELECT in_use FROM in_use)
   RETURNING 1
+), numbers_dropped AS (
+  DELETE FROM profile_phone_numbers
+  WHERE project = $1 AND location = $2 AND profile_id = $3 AND EXISTS (SELECT 1 FROM deleted)
 )
 SELECT (SELECT in_use FROM in_use) AS in_use,
   EXISTS (SELECT 1 FROM deleted) AS deleted,
