@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { pino } from "pino";
 import { parseBootstrap, type BootstrapProfile } from "./domain/bootstrap.js";
@@ -36,6 +37,7 @@ const log = pino({ level: config.logLevel });
 const database = await openDatabase(config.databaseUrl, config.dataDir);
 const server = await startServer({
   database,
+  log,
   host: config.host,
   port: config.port,
   conversationTtlSeconds: config.conversationTtlSeconds,
@@ -48,8 +50,10 @@ const server = await startServer({
   corsOrigins: config.corsOrigins,
   onInternalError: (error) => log.error({ err: error }, "internal error"),
 });
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+// The database URL is never logged: it may carry a password.
 log.info(
-  { address: `http://${config.host}:${server.port}`, database: database.kind },
+  { address: `http://${config.host}:${server.port}`, port: server.port, database: database.kind, version },
   `serving Dialogflow v2 Conversations on http://${config.host}:${server.port} (${database.kind === "embedded" ? `embedded database in ${config.dataDir}` : "Postgres"})`,
 );
 

@@ -16,6 +16,10 @@ import type { BootstrapProfile } from "./domain/bootstrap.js";
 import { startSweeper } from "./lifecycle/sweeper.js";
 import { loadBootstrap } from "./store/bootstrap.js";
 import type { SweepCounts } from "./store/sweeps.js";
+import type { Logger } from "pino";
+import { createMetrics } from "./observability/metrics.js";
+import { createOpsRoute } from "./observability/ops-routes.js";
+import { rpcObserver } from "./observability/rpc-observer.js";
 import { createRestRoute } from "./rest/rest-route.js";
 import { createConversationProfilesService } from "./services/conversation-profiles.js";
 import { createConversationsService } from "./services/conversations.js";
@@ -43,6 +47,8 @@ export interface ServerOptions {
   readonly onSweep?: (counts: SweepCounts) => void;
   /** Browser origins allowed to call; loopback origins when not given. */
   readonly corsOrigins?: OriginPolicy;
+  /** Where the per-RPC log lines go. */
+  readonly log: Logger;
   /** Told about failures that are our bugs (they reach clients as INTERNAL). */
   readonly onInternalError: (error: unknown) => void;
 }
@@ -79,9 +85,12 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     router.service(ServerReflectionV1, createReflectionV1Service(descriptors));
     router.service(ServerReflectionV1Alpha, createReflectionV1AlphaService(descriptors));
   };
-  const interceptors = [errorInterceptor(options.onInternalError)];
+  const metrics = createMetrics(database);
+  // The observer comes first so it sees the status the error interceptor settles on.
+  const interceptors = [rpcObserver(options.log, metrics), errorInterceptor(options.onInternalError)];
   // Requests that are not RPCs, tried in order; anything left is a 404.
   const httpRoutes: HttpRoute[] = [
+    createOpsRoute(isReady, metrics),
     createRestRoute({
       services: [Conversations, ConversationProfiles],
       transport: createRouterTransport(routes, { router: { interceptors } }),
@@ -101,7 +110,15 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   const sweepIntervalSeconds = options.sweepIntervalSeconds ?? 0;
   const sweeper =
     sweepIntervalSeconds > 0
-      ? startSweeper(database, { ...lifetime, intervalSeconds: sweepIntervalSeconds, onSweep: options.onSweep, onError: options.onInternalError })
+      ? startSweeper(database, {
+          ...lifetime,
+          intervalSeconds: sweepIntervalSeconds,
+          onSweep: (counts) => {
+            metrics.observeSweep(counts);
+            options.onSweep?.(counts);
+          },
+          onError: options.onInternalError,
+        })
       : undefined;
   return {
     port: listener.port,

@@ -1,6 +1,7 @@
 import { fromJson, toJson, type DescService, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
+import { REQUEST_ID_HEADER, REST_MARKER_HEADER } from "../observability/rpc-observer.js";
 import { readHttpBindings, type HttpBinding } from "./http-bindings.js";
 import { addQueryParameters, parseBody, setFieldPath, snakeToCamel } from "./request-json.js";
 import { restError, toRestError, type RestError } from "./rest-errors.js";
@@ -18,7 +19,7 @@ export interface RestRouteOptions {
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 // Request headers worth carrying over to the RPC.
-const FORWARDED_HEADERS = ["x-request-id", "x-goog-request-params", "x-goog-api-client", "user-agent"];
+const FORWARDED_HEADERS = [REQUEST_ID_HEADER, "x-goog-request-params", "x-goog-api-client", "user-agent"];
 
 /** REST/JSON per the proto's google.api.http rules, for every path under /v2/. */
 export function createRestRoute(options: RestRouteOptions): HttpRoute {
@@ -27,16 +28,22 @@ export function createRestRoute(options: RestRouteOptions): HttpRoute {
     const url = new URL(request.url ?? "/", "http://localhost");
     if (!url.pathname.startsWith("/v2/")) return false;
     serve(bindings, options.transport, url, request)
-      .catch((error: unknown): Outcome => toRestError(ConnectError.from(error)))
+      .catch((error: unknown): Outcome => {
+        const connectError = ConnectError.from(error);
+        return { ...toRestError(connectError), requestId: connectError.metadata.get(REQUEST_ID_HEADER) };
+      })
       .then((outcome) => send(response, outcome))
       .catch(() => response.destroy());
     return true;
   };
 }
 
-/** What goes back: a status, a JSON body and, for 405, the methods allowed. */
+/** What goes back: a status, a JSON body, and the headers worth passing on. */
 interface Outcome extends RestError {
+  /** For 405: the methods the path allows. */
   readonly allow?: string;
+  /** The RPC's x-request-id, echoed to the REST caller. */
+  readonly requestId?: string | null;
 }
 
 async function serve(bindings: readonly HttpBinding[], transport: Transport, url: URL, request: HttpRequest): Promise<Outcome> {
@@ -86,7 +93,11 @@ async function serve(bindings: readonly HttpBinding[], transport: Transport, url
   const result = await transport.unary(method, abort.signal, serverTimeoutMs(request), forwardedHeaders(request), input);
   // Google's clients ask for enums as numbers with $alt=json;enum-encoding=int.
   const enumAsInteger = (url.searchParams.get("$alt") ?? "").includes("enum-encoding=int");
-  return { httpStatus: 200, body: toJson(method.output, result.message, { enumAsInteger }) };
+  return {
+    httpStatus: 200,
+    body: toJson(method.output, result.message, { enumAsInteger }),
+    requestId: result.header.get(REQUEST_ID_HEADER),
+  };
 }
 
 async function readBody(request: HttpRequest): Promise<string> {
@@ -106,6 +117,7 @@ function forwardedHeaders(request: HttpRequest): Headers {
     const value = request.headers[name];
     if (typeof value === "string") headers.set(name, value);
   }
+  headers.set(REST_MARKER_HEADER, "1");
   return headers;
 }
 
@@ -119,5 +131,6 @@ function send(response: HttpResponse, outcome: Outcome): void {
   response.statusCode = outcome.httpStatus;
   response.setHeader("content-type", "application/json; charset=utf-8");
   if (outcome.allow !== undefined) response.setHeader("allow", outcome.allow);
+  if (outcome.requestId) response.setHeader(REQUEST_ID_HEADER, outcome.requestId);
   response.end(JSON.stringify(outcome.body));
 }

@@ -22,6 +22,8 @@ export interface Database extends Queryable {
   readonly kind: "postgres" | "embedded";
   /** Statements sent so far; lets tests check that an RPC costs one round trip. */
   readonly statementCount: number;
+  /** Connections of the pool, for metrics; absent when there is no pool (embedded). */
+  poolStats?(): { total: number; idle: number; waiting: number };
   /** Runs `work` in one transaction; used for migrations, never on a request path. */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;

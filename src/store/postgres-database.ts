@@ -35,6 +35,9 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
       statementCount++;
       return runQuery<Row>(pool, statement, values);
     },
+    poolStats() {
+      return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+    },
     async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
       const client = await pool.connect().catch(rethrowConnectionError);
       try {

@@ -2,6 +2,7 @@ import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { ConversationProfiles } from "../../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { Conversations } from "../../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { pino } from "pino";
 import { startServer, type Server, type ServerOptions } from "../../src/server.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
@@ -24,6 +25,7 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}): P
     port: 0,
     conversationTtlSeconds: 86_400,
     purgeAfterSeconds: 30 * 86_400,
+    log: pino({ level: "silent" }),
     onInternalError: (error) => internalErrors.push(error),
     ...overrides,
   });

@@ -1,0 +1,104 @@
+import { Writable } from "node:stream";
+import { createClient } from "@connectrpc/connect";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Conversations } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { failureOf } from "./support/errors.js";
+import { createHumanProfile, startConversation } from "./support/fixtures.js";
+import { PROTOCOLS, createClients, createTransport, startTestServer, type TestServer } from "./support/test-server.js";
+
+// Logs, metrics and health endpoints, read the way an operator reads them.
+
+interface LogLine {
+  msg: string;
+  service?: string;
+  method?: string;
+  protocol?: string;
+  code?: string;
+  durationMs?: number;
+  requestId?: string;
+}
+
+describe("operations surface", () => {
+  let test: TestServer;
+  const lines: LogLine[] = [];
+
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split("\n")) if (line.trim() !== "") lines.push(JSON.parse(line) as LogLine);
+        done();
+      },
+    });
+    test = await startTestServer({ log: pino({ level: "info" }, sink), sweepIntervalSeconds: 0.1 });
+  });
+  afterAll(async () => {
+    await test.stop();
+  });
+
+  const rpcLines = () => lines.filter((line) => line.msg === "rpc");
+
+  it("logs one line per RPC with service, method, protocol, code, duration and request id", async () => {
+    for (const protocol of PROTOCOLS) {
+      const client = createClient(Conversations, createTransport(protocol, test.baseUrl));
+      await failureOf(client.getConversation({ name: "projects/p/conversations/missing" }));
+    }
+    await fetch(`${test.baseUrl}/v2/projects/p/conversations/missing`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const gets = rpcLines().filter((line) => line.method === "GetConversation");
+    expect(gets.map((line) => line.protocol).sort()).toEqual(["connect", "connect", "grpc", "grpc-web", "rest"]);
+    for (const line of gets) {
+      expect(line).toMatchObject({ service: "google.cloud.dialogflow.v2.Conversations", code: "NotFound" });
+      expect(line.durationMs).toBeGreaterThanOrEqual(0);
+      expect(line.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it("honours and echoes an incoming x-request-id, on success and on error", async () => {
+    const ok = await fetch(`${test.baseUrl}/v2/projects/p/conversationProfiles`, { headers: { "x-request-id": "trace-ok-1" } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("x-request-id")).toBe("trace-ok-1");
+    const failed = await fetch(`${test.baseUrl}/google.cloud.dialogflow.v2.Conversations/GetConversation`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "trace-err-2" },
+      body: JSON.stringify({ name: "bad" }),
+    });
+    expect(failed.status).toBe(400);
+    expect(failed.headers.get("x-request-id")).toBe("trace-err-2");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(rpcLines().map((line) => line.requestId)).toEqual(expect.arrayContaining(["trace-ok-1", "trace-err-2"]));
+  });
+
+  it("exports RPC counts by code, latency histograms, and sweep counts on /metrics", async () => {
+    const clients = createClients("grpc", test.baseUrl);
+    const profile = await createHumanProfile(clients, "projects/metered");
+    await startConversation(clients, "projects/metered", profile);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const response = await fetch(`${test.baseUrl}/metrics`);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toMatch(/rpc_requests_total\{service="google.cloud.dialogflow.v2.Conversations",method="CreateConversation",code="ok"\} 1/);
+    expect(text).toMatch(/rpc_requests_total\{service="google.cloud.dialogflow.v2.Conversations",method="GetConversation",code="NotFound"\} [1-9]/);
+    expect(text).toMatch(/rpc_duration_seconds_bucket\{le="0.005",service="google.cloud.dialogflow.v2.Conversations",method="CreateConversation"\}/);
+    expect(text).toMatch(/sweep_conversations_total\{kind="completed"\} 0/);
+    if (test.testDatabase.url !== undefined) expect(text).toMatch(/db_pool_connections\{state="total"\} [1-9]/);
+  });
+
+  it("answers /healthz, and /readyz while the database answers", async () => {
+    expect((await fetch(`${test.baseUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${test.baseUrl}/readyz`)).status).toBe(200);
+  });
+});
+
+describe("readiness without a database", () => {
+  it("answers /readyz with 503 and health NOT_SERVING once the database is gone, while /healthz stays 200", async () => {
+    const test = await startTestServer();
+    try {
+      await test.testDatabase.database.close();
+      expect((await fetch(`${test.baseUrl}/readyz`)).status).toBe(503);
+      expect((await fetch(`${test.baseUrl}/healthz`)).status).toBe(200);
+    } finally {
+      await test.server.close(100);
+    }
+  });
+});
