@@ -12,6 +12,7 @@ import {
   ResourceNotFoundError,
   StoreUnavailableError,
 } from "../domain/errors.js";
+import { withCallSignal } from "../store/call-signal.js";
 
 // The one place failures become gRPC statuses (AIP-193): the code, a message
 // naming the field and the rule, and google.rpc details a client can read.
@@ -72,12 +73,17 @@ export function toConnectError(error: unknown, onInternal: (error: unknown) => v
   return new ConnectError("Internal error", Code.Internal);
 }
 
-/** Converts domain and store failures into statuses for every RPC. */
+/**
+ * Converts domain and store failures into statuses for every RPC, and hands
+ * the call's signal to the store so statements die with their call.
+ */
 export function errorInterceptor(onInternal: (error: unknown) => void): Interceptor {
   return (next) => async (request) => {
     try {
-      return await next(request);
+      return await withCallSignal(request.signal, () => next(request));
     } catch (error) {
+      // A statement cancelled because the deadline passed is the deadline's failure, not ours.
+      if (request.signal.aborted) throw ConnectError.from(request.signal.reason ?? error, Code.DeadlineExceeded);
       throw toConnectError(error, onInternal);
     }
   };

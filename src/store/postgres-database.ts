@@ -1,5 +1,6 @@
 import pg from "pg";
 import { StoreUnavailableError } from "../domain/errors.js";
+import { currentCallSignal } from "./call-signal.js";
 import type { Database, Statement, Transaction } from "./database.js";
 
 export interface PostgresDatabaseOptions {
@@ -33,7 +34,19 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
     },
     async query<Row>(statement: Statement, values: readonly unknown[] = []): Promise<Row[]> {
       statementCount++;
-      return runQuery<Row>(pool, statement, values);
+      const signal = currentCallSignal();
+      if (signal === undefined) return runQuery<Row>(pool, statement, values);
+      signal.throwIfAborted();
+      // A client of our own, so the backend running the statement is known and can be cancelled.
+      const client = await pool.connect().catch(rethrowConnectionError);
+      const cancel = () => void pool.query("SELECT pg_cancel_backend($1)", [backendPid(client)]).catch(() => undefined);
+      signal.addEventListener("abort", cancel);
+      try {
+        return await runQuery<Row>(client, statement, values);
+      } finally {
+        signal.removeEventListener("abort", cancel);
+        client.release();
+      }
     },
     poolStats() {
       return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
@@ -74,6 +87,11 @@ async function runQuery<Row>(
   } catch (error) {
     return rethrowConnectionError(error);
   }
+}
+
+// pg keeps the backend's process id on the client, outside its typings.
+function backendPid(client: pg.PoolClient): number {
+  return (client as unknown as { processID: number }).processID;
 }
 
 // SQLSTATE classes that mean "the database is not there right now" rather
