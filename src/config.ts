@@ -16,6 +16,10 @@ export interface Config {
   /** A JSON file of profiles and telephony numbers to load at start. */
   readonly bootstrapFile: string | undefined;
   readonly logLevel: string;
+  /** Connections to Postgres; the service's concurrency against the database. */
+  readonly databasePoolSize: number;
+  /** How long a shutdown waits for calls in flight before cutting connections. */
+  readonly shutdownGraceSeconds: number;
   readonly corsOrigins: OriginPolicy;
 }
 
@@ -79,6 +83,22 @@ const SETTINGS = [
     parse: (value) => (value === "" ? undefined : value),
   }),
   setting({
+    key: "databasePoolSize",
+    env: "DATABASE_POOL_SIZE",
+    flag: "--database-pool-size",
+    fallback: "20",
+    description: "connections to Postgres",
+    parse: (value) => positiveInteger(value),
+  }),
+  setting({
+    key: "shutdownGraceSeconds",
+    env: "SHUTDOWN_GRACE",
+    flag: "--shutdown-grace",
+    fallback: "10s",
+    description: "on SIGTERM/SIGINT, how long calls in flight may take to finish",
+    parse: (value) => parseDuration(value),
+  }),
+  setting({
     key: "logLevel",
     env: "LOG_LEVEL",
     flag: "--log-level",
@@ -139,6 +159,12 @@ function readFlags(argv: readonly string[]): Map<string, string> {
     flags.set(flag, value);
   }
   return flags;
+}
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new Error(`"${value}" is not a whole number of at least 1`);
+  return number;
 }
 
 function nonEmpty(value: string): string {

@@ -34,7 +34,7 @@ if (config.bootstrapFile !== undefined) {
 }
 
 const log = pino({ level: config.logLevel });
-const database = await openDatabase(config.databaseUrl, config.dataDir);
+const database = await openDatabase(config.databaseUrl, config.dataDir, config.databasePoolSize);
 const server = await startServer({
   database,
   log,
@@ -63,9 +63,13 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down");
+    // Stop accepting, let calls in flight finish (bounded), stop the sweep, then close the pool.
     void server
-      .close()
+      .close(config.shutdownGraceSeconds * 1000)
       .then(() => database.close())
-      .then(() => process.exit(0));
+      .then(() => {
+        log.info("stopped");
+        process.exit(0);
+      });
   });
 }

@@ -11,6 +11,8 @@ describe("loadConfig", () => {
       conversationTtlSeconds: 86_400,
       purgeAfterSeconds: 2_592_000,
       sweepIntervalSeconds: 60,
+      databasePoolSize: 20,
+      shutdownGraceSeconds: 10,
       logLevel: "info",
       corsOrigins: { kind: "loopback" },
     });
@@ -45,6 +47,7 @@ describe("loadConfig", () => {
     [[], { PURGE_AFTER: "0s" }, /PURGE_AFTER .*longer than zero/],
     [[], { LOG_LEVEL: "loud" }, /LOG_LEVEL/],
     [["--nope", "1"], {}, /unknown flag --nope/],
+    [[], { DATABASE_POOL_SIZE: "0" }, /DATABASE_POOL_SIZE .*at least 1/],
     [["--port"], {}, /--port needs a value/],
   ])("stops on %j %j with one clear line", (argv, env, message) => {
     expect(() => loadConfig(argv, env)).toThrow(ConfigError);
@@ -63,7 +66,7 @@ describe("loadConfig", () => {
 
   it("lists every setting with its default in --help", () => {
     const help = helpText();
-    for (const name of ["PORT", "HOST", "DATABASE_URL", "DATA_DIR", "CONVERSATION_TTL", "PURGE_AFTER", "LOG_LEVEL", "CORS_ORIGINS", "SWEEP_INTERVAL", "BOOTSTRAP_FILE"]) {
+    for (const name of ["PORT", "HOST", "DATABASE_URL", "DATA_DIR", "CONVERSATION_TTL", "PURGE_AFTER", "LOG_LEVEL", "CORS_ORIGINS", "SWEEP_INTERVAL", "BOOTSTRAP_FILE", "DATABASE_POOL_SIZE", "SHUTDOWN_GRACE"]) {
       expect(help).toContain(name);
     }
     expect(help).toContain("(default 24h)");
