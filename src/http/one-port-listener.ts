@@ -42,6 +42,9 @@ export async function listenOnOnePort(handler: HttpHandler, host: string, port: 
 
   const tcp = createTcpServer((socket) => {
     sockets.add(socket);
+    // Small RPC frames must leave at once: with Nagle's algorithm on, each
+    // response waits for the client's delayed ACK (~40 ms on Linux).
+    socket.setNoDelay(true);
     socket.once("close", () => sockets.delete(socket));
     socket.once("error", () => socket.destroy());
     socket.once("data", (first: Buffer) => {
