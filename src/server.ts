@@ -97,7 +97,14 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     }),
   ];
 
-  const handler = connectNodeAdapter({ routes, interceptors, fallback: chainHttpRoutes(httpRoutes) });
+  const handler = connectNodeAdapter({
+    routes,
+    interceptors,
+    fallback: chainHttpRoutes(httpRoutes),
+    // gzip costs more CPU than it saves on loopback and LAN links for responses
+    // of a few kB (a page of 100 conversations); only large pages are compressed.
+    compressMinBytes: 64 * 1024,
+  });
   const corsOrigins = options.corsOrigins ?? { kind: "loopback" };
 
   const listener: OnePortListener = await listenOnOnePort(
