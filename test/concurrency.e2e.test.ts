@@ -48,3 +48,36 @@ describe("concurrent calls", () => {
     expect(listed.filter((c) => c.name.endsWith("/create-race"))).toHaveLength(1);
   });
 });
+
+describe("deleting a profile while conversations are being created on it", () => {
+  let test: TestServer;
+  let clients: Clients;
+
+  beforeAll(async () => {
+    test = await startTestServer();
+    clients = createClients("grpc", test.baseUrl);
+  });
+  afterAll(async () => {
+    expect(test.internalErrors).toEqual([]);
+    await test.stop();
+  });
+
+  it("never leaves a running conversation on a deleted profile", async () => {
+    const parent = "projects/racers/locations/delete-race";
+    for (let round = 0; round < 30; round++) {
+      const profile = await createHumanProfile(clients, parent);
+      const [deleted, created] = await Promise.allSettled([
+        clients.profiles.deleteConversationProfile({ name: profile.name }),
+        startConversation(clients, parent, profile),
+      ]);
+      if (deleted.status === "fulfilled") {
+        // The delete won: the create must have been refused, not left dangling.
+        expect(created.status).toBe("rejected");
+        if (created.status === "rejected") expect(ConnectError.from(created.reason).code).toBe(Code.NotFound);
+      } else {
+        expect(ConnectError.from(deleted.reason).code).toBe(Code.FailedPrecondition);
+        expect(created.status).toBe("fulfilled");
+      }
+    }
+  });
+});

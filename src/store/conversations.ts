@@ -64,6 +64,8 @@ WITH profile AS (
     EXISTS (SELECT 1 FROM profile_phone_numbers WHERE project = $2 AND location = $5 AND profile_id = $6) AS has_numbers
   FROM conversation_profiles
   WHERE project = $2 AND location = $5 AND id = $6
+  -- Held until the insert commits: a concurrent profile delete waits for it (see migration 003).
+  FOR KEY SHARE
 ), accepted AS (
   SELECT has_agent FROM profile
   WHERE NOT ($8::int = ${STAGE_VIRTUAL_AGENT} AND NOT has_agent)

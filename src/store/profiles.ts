@@ -68,27 +68,11 @@ WHERE project = $1 AND location = $2 AND id = $3
 RETURNING ${PROFILE_COLUMNS}`,
 };
 
-// One round trip: the profile is deleted only when no running conversation
-// uses it, and the result says which of "deleted", "in use", "absent" happened.
+// One round trip to a function (migration 003) that locks the profile before
+// checking for running conversations, so a concurrent create cannot slip in.
 const DELETE = {
   name: "profile_delete",
-  text: `
-WITH in_use AS (
-  SELECT EXISTS (
-    SELECT 1 FROM conversations
-    WHERE project = $1 AND conversation_profile = $4 AND end_time IS NULL AND start_time + $5::interval > now()
-  ) AS in_use
-), deleted AS (
-  DELETE FROM conversation_profiles
-  WHERE project = $1 AND location = $2 AND id = $3 AND NOT (SELECT in_use FROM in_use)
-  RETURNING 1
-), numbers_dropped AS (
-  DELETE FROM profile_phone_numbers
-  WHERE project = $1 AND location = $2 AND profile_id = $3 AND EXISTS (SELECT 1 FROM deleted)
-)
-SELECT (SELECT in_use FROM in_use) AS in_use,
-  EXISTS (SELECT 1 FROM deleted) AS deleted,
-  EXISTS (SELECT 1 FROM conversation_profiles WHERE project = $1 AND location = $2 AND id = $3) AS found`,
+  text: "SELECT delete_conversation_profile($1, $2, $3, $4, $5::interval) AS outcome",
 };
 
 export function createProfileStore(database: Database, options: ProfileStoreOptions): ProfileStore {
@@ -147,13 +131,13 @@ export function createProfileStore(database: Database, options: ProfileStoreOpti
 
     async delete(name) {
       const profileName = formatResourceName(name, CONVERSATION_PROFILES);
-      const [row] = await database.query<{ in_use: boolean; deleted: boolean; found: boolean }>(DELETE, [
+      const [row] = await database.query<{ outcome: "deleted" | "in_use" | "not_found" }>(DELETE, [
         ...key(name),
         profileName,
         toInterval(options.ttlSeconds),
       ]);
-      if (row?.deleted) return;
-      if (!row?.found) throw notFound(name);
+      if (row?.outcome === "deleted") return;
+      if (row?.outcome !== "in_use") throw notFound(name);
       throw new PreconditionError(
         "PROFILE_IN_USE",
         profileName,
