@@ -27,7 +27,7 @@ export function createRestRoute(options: RestRouteOptions): HttpRoute {
   return (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     if (!url.pathname.startsWith("/v2/")) return false;
-    serve(bindings, options.transport, url, request)
+    serve(bindings, options.transport, url, request, response)
       .catch((error: unknown): Outcome => {
         const connectError = ConnectError.from(error);
         return { ...toRestError(connectError), requestId: connectError.metadata.get(REQUEST_ID_HEADER) };
@@ -46,7 +46,13 @@ interface Outcome extends RestError {
   readonly requestId?: string | null;
 }
 
-async function serve(bindings: readonly HttpBinding[], transport: Transport, url: URL, request: HttpRequest): Promise<Outcome> {
+async function serve(
+  bindings: readonly HttpBinding[],
+  transport: Transport,
+  url: URL,
+  request: HttpRequest,
+  response: HttpResponse,
+): Promise<Outcome> {
   const matches = bindings.flatMap((binding) => {
     const variables = binding.path.match(url.pathname);
     return variables === undefined ? [] : [{ binding, variables }];
@@ -88,8 +94,11 @@ async function serve(bindings: readonly HttpBinding[], transport: Transport, url
   }
   const method = binding.method;
 
+  // A response closed before it was sent means the caller went away: stop the call (and its SQL).
   const abort = new AbortController();
-  request.once("close", () => abort.abort());
+  response.once("close", () => {
+    if (!response.writableFinished) abort.abort();
+  });
   const result = await transport.unary(method, abort.signal, serverTimeoutMs(request), forwardedHeaders(request), input);
   // Google's clients ask for enums as numbers with $alt=json;enum-encoding=int.
   const enumAsInteger = (url.searchParams.get("$alt") ?? "").includes("enum-encoding=int");
