@@ -1,26 +1,17 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Conversation_LifecycleState as State } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { createHumanProfile, listAll, startConversation } from "./support/fixtures.js";
-import { createClients, startTestServer, type Clients, type TestServer } from "./support/test-server.js";
+import { useTestServer } from "./support/test-server.js";
 
 // Many callers at once against one conversation: the database, not luck,
 // decides the winner (DESIGN §4.1, §4.5).
 describe("concurrent calls", () => {
   const parent = "projects/racers/locations/global";
-  let test: TestServer;
-  let clients: Clients;
-
-  beforeAll(async () => {
-    test = await startTestServer();
-    clients = createClients("grpc", test.baseUrl);
-  });
-  afterAll(async () => {
-    expect(test.internalErrors).toEqual([]);
-    await test.stop();
-  });
+  const server = useTestServer();
 
   it("50 parallel completes of one conversation make one transition with one end_time", async () => {
+    const { clients } = server;
     const profile = await createHumanProfile(clients, parent);
     const conversation = await startConversation(clients, parent, profile, "complete-race");
     const results = await Promise.all(
@@ -34,6 +25,7 @@ describe("concurrent calls", () => {
   });
 
   it("50 parallel creates with one conversation_id: exactly one succeeds, the rest get ALREADY_EXISTS", async () => {
+    const { clients } = server;
     const profile = await createHumanProfile(clients, parent);
     const outcomes = await Promise.allSettled(
       Array.from({ length: 50 }, () => startConversation(clients, parent, profile, "create-race")),
@@ -50,19 +42,10 @@ describe("concurrent calls", () => {
 });
 
 describe("deleting a profile while conversations are being created on it", () => {
-  let test: TestServer;
-  let clients: Clients;
-
-  beforeAll(async () => {
-    test = await startTestServer();
-    clients = createClients("grpc", test.baseUrl);
-  });
-  afterAll(async () => {
-    expect(test.internalErrors).toEqual([]);
-    await test.stop();
-  });
+  const server = useTestServer();
 
   it("never leaves a running conversation on a deleted profile", async () => {
+    const { clients } = server;
     const parent = "projects/racers/locations/delete-race";
     for (let round = 0; round < 30; round++) {
       const profile = await createHumanProfile(clients, parent);

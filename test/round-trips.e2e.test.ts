@@ -1,29 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createHumanProfile, startConversation } from "./support/fixtures.js";
-import { createClients, startTestServer, type Clients, type TestServer } from "./support/test-server.js";
+import { useTestServer } from "./support/test-server.js";
 
 // Each RPC costs exactly one SQL statement: the database's own counter is
 // read before and after every call.
 describe("SQL round trips", () => {
   const parent = "projects/counted/locations/global";
-  let test: TestServer;
-  let clients: Clients;
-
-  beforeAll(async () => {
-    test = await startTestServer();
-    clients = createClients("grpc", test.baseUrl);
-  });
-  afterAll(async () => {
-    await test.stop();
-  });
+  const server = useTestServer();
 
   async function statementsFor(call: () => Promise<unknown>): Promise<number> {
-    const before = test.server.database.statementCount;
+    const { database } = server.test.server;
+    const before = database.statementCount;
     await call().catch(() => undefined);
-    return test.server.database.statementCount - before;
+    return database.statementCount - before;
   }
 
   it("spends one statement on each RPC, whether it succeeds or fails in the database", async () => {
+    const { clients } = server;
     let profileName = "";
     expect(await statementsFor(async () => (profileName = (await createHumanProfile(clients, parent)).name))).toBe(1);
     const profile = await clients.profiles.getConversationProfile({ name: profileName });
@@ -53,6 +46,7 @@ describe("SQL round trips", () => {
   });
 
   it("spends no statement on a request that fails validation", async () => {
+    const { clients } = server;
     expect(await statementsFor(() => clients.conversations.getConversation({ name: "bad" }))).toBe(0);
     expect(await statementsFor(() => clients.conversations.listConversations({ parent, pageSize: -1 }))).toBe(0);
     expect(await statementsFor(() => clients.conversations.listConversations({ parent, filter: "nope = 1" }))).toBe(0);

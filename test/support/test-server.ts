@@ -3,6 +3,7 @@ import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } f
 import { ConversationProfiles } from "../../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { Conversations } from "../../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { pino } from "pino";
+import { afterAll, beforeAll, expect } from "vitest";
 import { startServer, type Server, type ServerOptions } from "../../src/server.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
@@ -66,4 +67,18 @@ export interface Clients {
 export function createClients(protocol: ProtocolName, baseUrl: string): Clients {
   const transport = createTransport(protocol, baseUrl);
   return { conversations: createClient(Conversations, transport), profiles: createClient(ConversationProfiles, transport) };
+}
+
+/** A server and clients for one describe block: started before its tests, checked and stopped after. */
+export function useTestServer(protocol: ProtocolName = "grpc", overrides: Partial<ServerOptions> = {}): { test: TestServer; clients: Clients } {
+  const context = {} as { test: TestServer; clients: Clients };
+  beforeAll(async () => {
+    context.test = await startTestServer(overrides);
+    context.clients = createClients(protocol, context.test.baseUrl);
+  });
+  afterAll(async () => {
+    expect(context.test.internalErrors).toEqual([]);
+    await context.test.stop();
+  });
+  return context;
 }
