@@ -29,7 +29,7 @@ export interface ConversationProfilesServiceOptions {
 
 export function createConversationProfilesService(
   options: ConversationProfilesServiceOptions,
-): ServiceImpl<typeof ConversationProfiles> {
+): Partial<ServiceImpl<typeof ConversationProfiles>> {
   const { profiles, pageTokenSecret } = options;
 
   return {

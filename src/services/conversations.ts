@@ -29,7 +29,7 @@ const KNOWN_STAGES = new Set<number>(
   Object.values(Conversation_ConversationStage).filter((value) => typeof value === "number"),
 );
 
-export function createConversationsService(options: ConversationsServiceOptions): ServiceImpl<typeof Conversations> {
+export function createConversationsService(options: ConversationsServiceOptions): Partial<ServiceImpl<typeof Conversations>> {
   const { conversations, pageTokenSecret } = options;
 
   return {
