@@ -1,10 +1,11 @@
 # Build stage: install everything, check the types, then drop dev dependencies.
 FROM node:20-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
+# npm ci runs prepare, which builds the web console into dist/console.
+COPY console ./console
+RUN npm ci --no-audit --no-fund
 RUN npx tsc --noEmit -p . || (echo "type check failed" && exit 1)
 RUN npm prune --omit=dev
 
@@ -18,6 +19,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/src ./src
+COPY --from=build /app/dist ./dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

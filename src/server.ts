@@ -9,6 +9,7 @@ import { ServerReflection as ServerReflectionV1Alpha } from "./gen/grpc/reflecti
 import { Health } from "./gen/health/v1/health_pb.js";
 import { createHealthService } from "./health/health-service.js";
 import { createReadinessProbe } from "./health/readiness.js";
+import { createConsoleRoute } from "./http/console-route.js";
 import { applyCors, type OriginPolicy } from "./http/cors.js";
 import { chainHttpRoutes, type HttpRoute } from "./http/http-routes.js";
 import { listenOnOnePort, type OnePortListener } from "./http/one-port-listener.js";
@@ -91,6 +92,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   // Requests that are not RPCs, tried in order; anything left is a 404.
   const httpRoutes: HttpRoute[] = [
     createOpsRoute(isReady, metrics),
+    createConsoleRoute(),
     createRestRoute({
       services: [Conversations, ConversationProfiles],
       transport: createRouterTransport(routes, { router: { interceptors } }),

@@ -1,0 +1,46 @@
+import { byId, fill, h, type Child } from "./elements.js";
+
+// Modal questions as <dialog>: focus is trapped and Escape cancels, in
+// Chromium and Firefox alike.
+
+/** Shows a modal dialog and resolves with the button value it closed with ("" on Escape). */
+export function showDialog(title: string, body: readonly Child[], actions: readonly { label: string; value: string; primary?: boolean }[]): Promise<string> {
+  const dialog = byId<HTMLDialogElement>("dialog");
+  const heading = h("h2", { id: "dialog-title" }, title);
+  const form = h(
+    "form",
+    { method: "dialog" },
+    heading,
+    ...body,
+    h(
+      "div",
+      { class: "actions" },
+      ...actions.map((action) => h("button", { value: action.value, class: action.primary === true ? "primary" : undefined, formnovalidate: action.primary !== true }, action.label)),
+    ),
+  );
+  fill(dialog, form);
+  dialog.setAttribute("aria-labelledby", "dialog-title");
+  dialog.returnValue = "";
+  dialog.showModal();
+  return new Promise((resolve) => dialog.addEventListener("close", () => resolve(dialog.returnValue), { once: true }));
+}
+
+export async function confirmAction(title: string, message: string, confirmLabel: string): Promise<boolean> {
+  return (await showDialog(title, [h("p", {}, message)], [
+    { label: "Cancel", value: "cancel" },
+    { label: confirmLabel, value: "confirm", primary: true },
+  ])) === "confirm";
+}
+
+export async function askForToken(reason: string): Promise<string | undefined> {
+  const input = h("input", { type: "password", name: "token", id: "token-input", autocomplete: "off", required: true });
+  const answer = await showDialog(
+    "Token required",
+    [h("p", {}, `The service asks for a token: ${reason}`), h("label", { for: "token-input" }, "Bearer token"), input],
+    [
+      { label: "Cancel", value: "cancel" },
+      { label: "Use token", value: "ok", primary: true },
+    ],
+  );
+  return answer === "ok" && input.value !== "" ? input.value : undefined;
+}
