@@ -120,7 +120,7 @@ describe.each(PROTOCOLS)("ConversationProfiles over %s", (protocol) => {
       clients.profiles.updateConversationProfile({ conversationProfile: { name: profile.name, displayName }, updateMask: { paths } });
     await expectInvalidArgument(request([]), "update_mask", /required/);
     await expectInvalidArgument(request(["colour"]), "update_mask", /colour/);
-    await expectInvalidArgument(request(["create_time"]), "update_mask", /create_time/);
+    await expectInvalidArgument(request(["display_name.first"]), "update_mask", /display_name\.first/);
     await expectInvalidArgument(request(["display_name"], ""), "conversation_profile.display_name", /required/);
     expect(await clients.profiles.getConversationProfile({ name: profile.name })).toEqual(profile);
   });

@@ -1,57 +1,15 @@
 import dialogflow from "@google-cloud/dialogflow";
-import { OAuth2Client } from "google-auth-library";
-import { grpc } from "google-gax";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./support/test-server.js";
+import {
+  EXPECTED_CODES,
+  GOOGLE_CLIENT_MODES,
+  detailsOf,
+  googleFailureOf as failureOf,
+  type GoogleClientMode,
+} from "./support/google-client.js";
 
-// Google's official client, pointed at this service, over gRPC and over its
-// REST fallback: it must not be able to tell us from the real API.
-
-type ClientOptions = ConstructorParameters<typeof dialogflow.v2.ConversationsClient>[0];
-
-interface GoogleError extends Error {
-  code: number;
-  statusDetails?: unknown[];
-}
-
-/**
- * The google.rpc details a caller can read: over gRPC gax decodes
- * grpc-status-details-bin into statusDetails; over REST the auth client
- * raises the HTTP error with the JSON error body as its message.
- */
-function detailsOf(error: GoogleError): unknown[] {
-  if (error.statusDetails !== undefined) return error.statusDetails;
-  const body = JSON.parse(error.message) as { error: { details: unknown[] } };
-  return body.error.details;
-}
-
-// gRPC reports canonical codes; over REST the same failure is its HTTP status, as with Google's own API.
-const EXPECTED_CODES: Record<string, { notFound: number; invalidArgument: number }> = {
-  gRPC: { notFound: 5, invalidArgument: 3 },
-  "REST fallback": { notFound: 404, invalidArgument: 400 },
-};
-
-async function failureOf(call: Promise<unknown>): Promise<GoogleError> {
-  try {
-    await call;
-  } catch (error) {
-    return error as GoogleError;
-  }
-  throw new Error("expected the call to fail");
-}
-
-const MODES: Record<string, (port: number) => ClientOptions> = {
-  gRPC: (port) => ({ apiEndpoint: "127.0.0.1", port, sslCreds: grpc.credentials.createInsecure() }),
-  "REST fallback": (port) => {
-    // The REST transport insists on an auth client; any token does, the service does not check it.
-    const authClient = new OAuth2Client();
-    authClient.setCredentials({ access_token: "not-checked", expiry_date: Date.now() + 3_600_000 });
-    // protocol is read by gax's REST transport but missing from the client's option type.
-    return { apiEndpoint: "127.0.0.1", port, fallback: "rest", protocol: "http", authClient } as unknown as ClientOptions;
-  },
-};
-
-describe.each(Object.keys(MODES))("@google-cloud/dialogflow over %s", (mode) => {
+describe.each(Object.keys(GOOGLE_CLIENT_MODES) as GoogleClientMode[])("@google-cloud/dialogflow over %s", (mode) => {
   const parent = "projects/google-client/locations/global";
   let test: TestServer;
   let conversations: InstanceType<typeof dialogflow.v2.ConversationsClient>;
@@ -60,7 +18,7 @@ describe.each(Object.keys(MODES))("@google-cloud/dialogflow over %s", (mode) => 
 
   beforeAll(async () => {
     test = await startTestServer();
-    const options = MODES[mode]!(test.server.port);
+    const options = GOOGLE_CLIENT_MODES[mode](test.server.port);
     conversations = new dialogflow.v2.ConversationsClient(options);
     profiles = new dialogflow.v2.ConversationProfilesClient(options);
     const [profile] = await profiles.createConversationProfile({
@@ -126,7 +84,7 @@ describe.each(Object.keys(MODES))("@google-cloud/dialogflow over %s", (mode) => 
   it("reads ResourceInfo from a NOT_FOUND", async () => {
     const name = `${parent}/conversations/absent`;
     const error = await failureOf(conversations.getConversation({ name }));
-    expect(error.code).toBe(EXPECTED_CODES[mode]!.notFound);
+    expect(error.code).toBe(EXPECTED_CODES[mode].notFound);
     expect(detailsOf(error)).toContainEqual(
       expect.objectContaining({ resourceName: name, resourceType: "dialogflow.googleapis.com/Conversation" }),
     );
@@ -134,7 +92,7 @@ describe.each(Object.keys(MODES))("@google-cloud/dialogflow over %s", (mode) => 
 
   it("reads BadRequest field violations from an INVALID_ARGUMENT", async () => {
     const error = await failureOf(conversations.createConversation({ parent, conversationId: "x", conversation: { conversationProfile: profileName } }));
-    expect(error.code).toBe(EXPECTED_CODES[mode]!.invalidArgument);
+    expect(error.code).toBe(EXPECTED_CODES[mode].invalidArgument);
     expect(detailsOf(error)).toContainEqual(
       expect.objectContaining({ fieldViolations: [expect.objectContaining({ field: "conversation_id" })] }),
     );

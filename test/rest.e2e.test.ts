@@ -127,7 +127,7 @@ describe("REST/JSON transcoding", () => {
         details: [
           {
             "@type": "type.googleapis.com/google.rpc.BadRequest",
-            fieldViolations: [{ field: "page_size", description: expect.stringContaining("negative") }],
+            fieldViolations: [{ field: "page_size", description: expect.stringContaining("negative"), reason: expect.any(String) }],
           },
           expect.objectContaining({ "@type": "type.googleapis.com/google.rpc.ErrorInfo", domain: "dialogflow.googleapis.com" }),
         ],

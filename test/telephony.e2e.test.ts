@@ -97,7 +97,7 @@ describe("telephony numbers", () => {
   it("loads the same bootstrap twice without changing anything", async () => {
     const snapshot = async () =>
       test.testDatabase.database.query({
-        text: `SELECT p.id, p.display_name, p.update_time, n.phone_number FROM conversation_profiles p
+        text: `SELECT p.id, p.body, p.update_time, n.phone_number FROM conversation_profiles p
 LEFT JOIN profile_phone_numbers n ON (n.project, n.location, n.profile_id) = (p.project, p.location, p.id)
 WHERE p.project = 'phones' ORDER BY p.id, n.phone_number`,
       });

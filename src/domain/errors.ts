@@ -1,11 +1,17 @@
 // Failures the domain and the store can name without knowing about any
 // transport; the services layer turns each into its gRPC status and details.
 
-/** A request field breaks a rule: INVALID_ARGUMENT with a BadRequest field violation. */
+/**
+ * A request field breaks a rule: INVALID_ARGUMENT with a BadRequest field
+ * violation, and an ErrorInfo whose reason tells this rule from the others
+ * (metadata carries the field and any dynamic parts).
+ */
 export class InvalidFieldError extends Error {
   constructor(
     readonly field: string,
     readonly rule: string,
+    readonly reason = "INVALID_ARGUMENT",
+    readonly metadata: Readonly<Record<string, string>> = {},
   ) {
     super(`${field}: ${rule}`);
     this.name = "InvalidFieldError";

@@ -3,7 +3,17 @@ import { InvalidFieldError } from "./errors.js";
 // Rules for the settable fields of a conversation profile, shared by create
 // and update so both accept exactly the same values.
 
-const AGENT_NAME = /^projects\/[a-z0-9.:-]{1,63}(\/locations\/[a-z0-9-]{1,63})?\/agent$/;
+// The agent forms Google documents for AutomatedAgentConfig.agent: a
+// Dialogflow ES agent, with or without a location and an environment ("-" is
+// the draft), or a Dialogflow CX agent, with or without an environment.
+const PROJECT = "projects/[a-z0-9.:-]{1,63}";
+const LOCATION = "locations/[a-z0-9-]{1,63}";
+const RESOURCE_ID = "[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}";
+const ES_AGENT = new RegExp(`^${PROJECT}(/${LOCATION})?/agent(/environments/(${RESOURCE_ID}|-))?$`);
+const CX_AGENT = new RegExp(`^${PROJECT}/${LOCATION}/agents/${RESOURCE_ID}(/environments/${RESOURCE_ID})?$`);
+export const AGENT_FORMS =
+  "projects/{project}[/locations/{location}]/agent[/environments/{environment or -}] (Dialogflow ES) or " +
+  "projects/{project}/locations/{location}/agents/{agent}[/environments/{environment}] (Dialogflow CX)";
 const LANGUAGE_CODE = /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$/;
 const MAX_DISPLAY_NAME = 1024;
 
@@ -16,8 +26,10 @@ export function checkDisplayName(value: string, field: string): string {
 }
 
 export function checkAgent(value: string, field: string): string {
-  if (value !== "" && !AGENT_NAME.test(value)) {
-    throw new InvalidFieldError(field, "must be projects/{project}/agent or projects/{project}/locations/{location}/agent");
+  if (value !== "" && !ES_AGENT.test(value) && !CX_AGENT.test(value)) {
+    throw new InvalidFieldError(field, `"${value.slice(0, 120)}" is not an agent name; expected ${AGENT_FORMS}`, "INVALID_AGENT_NAME", {
+      agent: value.slice(0, 200),
+    });
   }
   return value;
 }
@@ -39,36 +51,27 @@ export function checkTimeZone(value: string, field: string): string {
   }
 }
 
-/** The update_mask paths UpdateConversationProfile accepts, and the field each one writes. */
-const MASK_PATHS = {
-  display_name: "displayName",
-  automated_agent_config: "agent",
-  "automated_agent_config.agent": "agent",
-  language_code: "languageCode",
-  time_zone: "timeZone",
-} as const;
+/** The fields with rules of their own, and how to read each from a profile. */
+const CHECKED_FIELDS: readonly [path: string, check: (profile: ProfileValues) => void][] = [
+  ["display_name", (profile) => checkDisplayName(profile.displayName, "conversation_profile.display_name")],
+  ["automated_agent_config.agent", (profile) => checkAgent(profile.automatedAgentConfig?.agent ?? "", "conversation_profile.automated_agent_config.agent")],
+  ["language_code", (profile) => checkLanguageCode(profile.languageCode, "conversation_profile.language_code")],
+  ["time_zone", (profile) => checkTimeZone(profile.timeZone, "conversation_profile.time_zone")],
+];
 
-export type ProfileField = (typeof MASK_PATHS)[keyof typeof MASK_PATHS];
+/** The parts of a ConversationProfile message that have rules here. */
+export interface ProfileValues {
+  readonly displayName: string;
+  readonly automatedAgentConfig?: { readonly agent: string };
+  readonly languageCode: string;
+  readonly timeZone: string;
+}
 
-/** Every settable field: what CreateConversationProfile writes. */
-export const ALL_PROFILE_FIELDS: ReadonlySet<ProfileField> = new Set(Object.values(MASK_PATHS));
-
-/** Reads an update mask into the set of fields to write; unknown or read-only paths are refused. */
-export function parseProfileUpdateMask(paths: readonly string[]): Set<ProfileField> {
-  if (paths.length === 0) {
-    throw new InvalidFieldError("update_mask", `is required; list the fields to change (${Object.keys(MASK_PATHS).join(", ")})`);
-  }
-  const fields = new Set<ProfileField>();
-  for (const path of paths) {
-    // REST clients send camelCase paths; gRPC clients send snake_case.
-    const normalized = path.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-    if (!Object.hasOwn(MASK_PATHS, normalized)) {
-      throw new InvalidFieldError(
-        "update_mask",
-        `"${path.slice(0, 80)}" cannot be updated; updatable fields are ${Object.keys(MASK_PATHS).join(", ")}`,
-      );
-    }
-    fields.add(MASK_PATHS[normalized as keyof typeof MASK_PATHS]);
-  }
-  return fields;
+/**
+ * Checks the fields about to be written: all of them on create, those an
+ * update mask names (or contains) on update. Other fields Google defines are
+ * stored as sent.
+ */
+export function checkProfileFields(profile: ProfileValues, isWritten: (protoPath: string) => boolean): void {
+  for (const [path, check] of CHECKED_FIELDS) if (isWritten(path)) check(profile);
 }

@@ -1,25 +1,20 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import { create } from "@bufbuild/protobuf";
+import { create, toJson } from "@bufbuild/protobuf";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
 import {
+  ConversationProfileSchema,
   ConversationProfiles,
   ListConversationProfilesResponseSchema,
   type ConversationProfile,
 } from "../gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { InvalidFieldError } from "../domain/errors.js";
+import { stripOutputOnly } from "../domain/field-behavior.js";
+import { resolveUpdateMask, touches } from "../domain/field-mask.js";
 import { generateId } from "../domain/ids.js";
 import { CONVERSATION_PROFILES, formatParent, parseParent, parseResourceName } from "../domain/names.js";
 import { decodePageToken, effectivePageSize, encodePageToken } from "../domain/page-token.js";
-import {
-  ALL_PROFILE_FIELDS,
-  checkAgent,
-  checkDisplayName,
-  checkLanguageCode,
-  checkTimeZone,
-  parseProfileUpdateMask,
-  type ProfileField,
-} from "../domain/profile-fields.js";
-import type { ProfileFields, ProfileStore } from "../store/profiles.js";
+import { checkProfileFields } from "../domain/profile-fields.js";
+import type { ProfileBody, ProfileStore } from "../store/profiles.js";
 
 export interface ConversationProfilesServiceOptions {
   readonly profiles: ProfileStore;
@@ -36,7 +31,8 @@ export function createConversationProfilesService(
     async createConversationProfile(request) {
       const parent = parseParent(request.parent, "parent");
       const profile = requireProfile(request.conversationProfile);
-      return profiles.create({ ...parent, id: generateId() }, readFields(profile, ALL_PROFILE_FIELDS));
+      checkProfileFields(profile, () => true);
+      return profiles.create({ ...parent, id: generateId() }, toBody(profile));
     },
 
     async getConversationProfile(request) {
@@ -58,14 +54,12 @@ export function createConversationProfilesService(
     async updateConversationProfile(request) {
       const profile = requireProfile(request.conversationProfile);
       const name = parseResourceName(profile.name, CONVERSATION_PROFILES, "conversation_profile.name");
-      const selected = parseProfileUpdateMask(request.updateMask?.paths ?? []);
-      const fields = readFields(profile, selected);
-      return profiles.update(name, fields, {
-        displayName: selected.has("displayName"),
-        agent: selected.has("agent"),
-        languageCode: selected.has("languageCode"),
-        timeZone: selected.has("timeZone"),
+      const mask = resolveUpdateMask(ConversationProfileSchema, request.updateMask?.paths ?? [], {
+        field: "update_mask",
+        identifiers: ["name"],
       });
+      checkProfileFields(profile, (path) => touches(mask, path));
+      return profiles.update(name, toBody(profile), mask.jsonPaths);
     },
 
     async deleteConversationProfile(request) {
@@ -76,17 +70,13 @@ export function createConversationProfilesService(
 }
 
 function requireProfile(profile: ConversationProfile | undefined): ConversationProfile {
-  if (profile === undefined) throw new InvalidFieldError("conversation_profile", "is required");
+  if (profile === undefined) throw new InvalidFieldError("conversation_profile", "is required", "CONVERSATION_PROFILE_MISSING");
   return profile;
 }
 
-/** Validates the fields about to be written; fields not selected are not looked at. */
-function readFields(profile: ConversationProfile, selected: ReadonlySet<ProfileField>): ProfileFields {
-  const agent = profile.automatedAgentConfig?.agent ?? "";
-  return {
-    displayName: selected.has("displayName") ? checkDisplayName(profile.displayName, "conversation_profile.display_name") : "",
-    agent: selected.has("agent") ? checkAgent(agent, "conversation_profile.automated_agent_config.agent") : "",
-    languageCode: selected.has("languageCode") ? checkLanguageCode(profile.languageCode, "conversation_profile.language_code") : "",
-    timeZone: selected.has("timeZone") ? checkTimeZone(profile.timeZone, "conversation_profile.time_zone") : "",
-  };
+/** What is stored of a profile: every field Google defines, less the name and the output-only ones. */
+function toBody(profile: ConversationProfile): ProfileBody {
+  const json = toJson(ConversationProfileSchema, profile) as ProfileBody;
+  delete json.name;
+  return stripOutputOnly(ConversationProfileSchema, json);
 }

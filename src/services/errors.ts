@@ -27,10 +27,15 @@ function resourceInfo(resourceType: string, resourceName: string, description: s
   return { desc: ResourceInfoSchema, value: { resourceType, resourceName, description } };
 }
 
-export function invalidArgument(field: string, rule: string): ConnectError {
+export function invalidArgument(
+  field: string,
+  rule: string,
+  reason = "INVALID_ARGUMENT",
+  metadata: Readonly<Record<string, string>> = {},
+): ConnectError {
   return new ConnectError(`Invalid ${field}: ${rule}`, Code.InvalidArgument, undefined, [
-    { desc: BadRequestSchema, value: { fieldViolations: [{ field, description: rule }] } },
-    errorInfo("INVALID_ARGUMENT", { field }),
+    { desc: BadRequestSchema, value: { fieldViolations: [{ field, description: rule, reason }] } },
+    errorInfo(reason, { ...metadata, field }),
   ]);
 }
 
@@ -53,7 +58,7 @@ export function alreadyExists(resourceType: string, resourceName: string): Conne
 /** Maps anything a handler throws to the status a client should see. */
 export function toConnectError(error: unknown, onInternal: (error: unknown) => void): ConnectError {
   if (error instanceof ConnectError) return error;
-  if (error instanceof InvalidFieldError) return invalidArgument(error.field, error.rule);
+  if (error instanceof InvalidFieldError) return invalidArgument(error.field, error.rule, error.reason, error.metadata);
   if (error instanceof ResourceNotFoundError) return notFound(error.resourceType, error.resourceName);
   if (error instanceof ResourceExistsError) return alreadyExists(error.resourceType, error.resourceName);
   if (error instanceof PreconditionError) {

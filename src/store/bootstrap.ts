@@ -1,14 +1,16 @@
+import type { JsonObject } from "@bufbuild/protobuf";
 import type { BootstrapProfile } from "../domain/bootstrap.js";
 import type { Database } from "./database.js";
 
-const UPSERT_PROFILE = `INSERT INTO conversation_profiles
-  (project, location, id, display_name, agent, language_code, time_zone, create_time, update_time)
-VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now())
+// The file declares four fields; the others a profile may have gained through
+// the API are kept (jsonb_apply_mask, migration 004), and a profile that
+// already matches is not written at all.
+const DECLARED_PATHS = ["displayName", "automatedAgentConfig.agent", "languageCode", "timeZone"];
+const UPSERT_PROFILE = `INSERT INTO conversation_profiles AS stored (project, location, id, body, create_time, update_time)
+VALUES ($1, $2, $3, $4::jsonb, now(), now())
 ON CONFLICT (project, location, id) DO UPDATE SET
-  display_name = EXCLUDED.display_name, agent = EXCLUDED.agent, language_code = EXCLUDED.language_code,
-  time_zone = EXCLUDED.time_zone, update_time = now()
-WHERE (conversation_profiles.display_name, conversation_profiles.agent, conversation_profiles.language_code, conversation_profiles.time_zone)
-  IS DISTINCT FROM (EXCLUDED.display_name, EXCLUDED.agent, EXCLUDED.language_code, EXCLUDED.time_zone)`;
+  body = jsonb_apply_mask(stored.body, EXCLUDED.body, $5::text[]), update_time = now()
+WHERE jsonb_apply_mask(stored.body, EXCLUDED.body, $5::text[]) IS DISTINCT FROM stored.body`;
 
 // A number keeps its holder when it stays with its profile; one that moves starts free.
 const UPSERT_NUMBER = `INSERT INTO profile_phone_numbers (phone_number, project, location, profile_id)
@@ -30,11 +32,20 @@ export async function loadBootstrap(database: Database, profiles: readonly Boots
   await database.transaction(async (tx) => {
     for (const profile of profiles) {
       const { project, location, id } = profile.name;
-      await tx.query({ text: UPSERT_PROFILE }, [project, location, id, profile.displayName, profile.agent, profile.languageCode, profile.timeZone]);
+      await tx.query({ text: UPSERT_PROFILE }, [project, location, id, JSON.stringify(profileBody(profile)), DECLARED_PATHS]);
       for (const number of profile.phoneNumbers) {
         await tx.query({ text: UPSERT_NUMBER }, [number, project, location, id]);
       }
       await tx.query({ text: DROP_UNLISTED_NUMBERS }, [project, location, id, profile.phoneNumbers]);
     }
   });
+}
+
+/** The proto3 JSON of the declared fields; empty ones are left out, as proto3 JSON does. */
+function profileBody(profile: BootstrapProfile): JsonObject {
+  const body: JsonObject = { displayName: profile.displayName };
+  if (profile.agent !== "") body.automatedAgentConfig = { agent: profile.agent };
+  if (profile.languageCode !== "") body.languageCode = profile.languageCode;
+  if (profile.timeZone !== "") body.timeZone = profile.timeZone;
+  return body;
 }

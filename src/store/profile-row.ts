@@ -1,9 +1,5 @@
-import { create } from "@bufbuild/protobuf";
-import {
-  AutomatedAgentConfigSchema,
-  ConversationProfileSchema,
-  type ConversationProfile,
-} from "../gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
+import { fromJson, type JsonObject } from "@bufbuild/protobuf";
+import { ConversationProfileSchema, type ConversationProfile } from "../gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { CONVERSATION_PROFILES, formatResourceName } from "../domain/names.js";
 import { timestampFromMicros } from "./timestamps.js";
 
@@ -12,27 +8,22 @@ export interface ProfileRow {
   project: string;
   location: string;
   id: string;
-  display_name: string;
-  agent: string;
-  language_code: string;
-  time_zone: string;
+  /** The proto3 JSON of every field but name and the times (migration 004). */
+  body: JsonObject;
   create_micros: number;
   update_micros: number;
 }
 
-export const PROFILE_COLUMNS = `project, location, id, display_name, agent, language_code, time_zone,
+export const PROFILE_COLUMNS = `project, location, id, body,
   floor(extract(epoch FROM create_time) * 1000000)::int8 AS create_micros,
   floor(extract(epoch FROM update_time) * 1000000)::int8 AS update_micros`;
 
 /** The one place a database row becomes a ConversationProfile message. */
 export function toProfile(row: ProfileRow): ConversationProfile {
-  return create(ConversationProfileSchema, {
-    name: formatResourceName(row, CONVERSATION_PROFILES),
-    displayName: row.display_name,
-    automatedAgentConfig: row.agent === "" ? undefined : create(AutomatedAgentConfigSchema, { agent: row.agent }),
-    languageCode: row.language_code,
-    timeZone: row.time_zone,
-    createTime: timestampFromMicros(row.create_micros),
-    updateTime: timestampFromMicros(row.update_micros),
-  });
+  // Fields a newer proto dropped are skipped rather than failing the read.
+  const profile = fromJson(ConversationProfileSchema, row.body, { ignoreUnknownFields: true });
+  profile.name = formatResourceName(row, CONVERSATION_PROFILES);
+  profile.createTime = timestampFromMicros(row.create_micros);
+  profile.updateTime = timestampFromMicros(row.update_micros);
+  return profile;
 }

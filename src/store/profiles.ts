@@ -1,3 +1,4 @@
+import type { JsonObject } from "@bufbuild/protobuf";
 import type { ConversationProfile } from "../gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { PreconditionError, ResourceNotFoundError } from "../domain/errors.js";
 import { CONVERSATION_PROFILES, formatResourceName, type ParentName, type ResourceName } from "../domain/names.js";
@@ -6,16 +7,8 @@ import type { Database } from "./database.js";
 import { PROFILE_COLUMNS, toProfile, type ProfileRow } from "./profile-row.js";
 import { sqlTimestampFromMicros, toInterval } from "./timestamps.js";
 
-/** The settable fields of a profile. */
-export interface ProfileFields {
-  readonly displayName: string;
-  readonly agent: string;
-  readonly languageCode: string;
-  readonly timeZone: string;
-}
-
-/** Which fields an update writes; the rest keep their stored values. */
-export type ProfileFieldSelection = Readonly<Record<keyof ProfileFields, boolean>>;
+/** The proto3 JSON of a profile's settable fields (no name, no output-only fields). */
+export type ProfileBody = JsonObject;
 
 export interface ProfilePage {
   readonly profiles: ConversationProfile[];
@@ -23,10 +16,11 @@ export interface ProfilePage {
 }
 
 export interface ProfileStore {
-  create(name: ResourceName, fields: ProfileFields): Promise<ConversationProfile>;
+  create(name: ResourceName, body: ProfileBody): Promise<ConversationProfile>;
   get(name: ResourceName): Promise<ConversationProfile>;
   list(parent: ParentName, after: PageCursor | undefined, limit: number): Promise<ProfilePage>;
-  update(name: ResourceName, fields: ProfileFields, selection: ProfileFieldSelection): Promise<ConversationProfile>;
+  /** Copies the fields at `jsonPaths` (dotted JSON names) from `patch`; a path absent from it is cleared. */
+  update(name: ResourceName, patch: ProfileBody, jsonPaths: readonly string[]): Promise<ConversationProfile>;
   delete(name: ResourceName): Promise<void>;
 }
 
@@ -37,9 +31,8 @@ export interface ProfileStoreOptions {
 
 const CREATE = {
   name: "profile_create",
-  text: `INSERT INTO conversation_profiles
-  (project, location, id, display_name, agent, language_code, time_zone, create_time, update_time)
-VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now())
+  text: `INSERT INTO conversation_profiles (project, location, id, body, create_time, update_time)
+VALUES ($1, $2, $3, $4::jsonb, now(), now())
 RETURNING ${PROFILE_COLUMNS}`,
 };
 
@@ -58,12 +51,10 @@ const LIST_AFTER = {
 
 const UPDATE = {
   name: "profile_update",
-  text: `UPDATE conversation_profiles SET
-  display_name  = CASE WHEN $4 THEN $5  ELSE display_name END,
-  agent         = CASE WHEN $6 THEN $7  ELSE agent END,
-  language_code = CASE WHEN $8 THEN $9  ELSE language_code END,
-  time_zone     = CASE WHEN $10 THEN $11 ELSE time_zone END,
-  update_time   = now()
+  // jsonb_apply_mask (migration 004) merges in the statement itself: one round
+  // trip, no lost update. update_time moves only when something changed.
+  text: `UPDATE conversation_profiles SET body = jsonb_apply_mask(body, $4::jsonb, $5::text[]),
+  update_time = CASE WHEN jsonb_apply_mask(body, $4::jsonb, $5::text[]) = body THEN update_time ELSE now() END
 WHERE project = $1 AND location = $2 AND id = $3
 RETURNING ${PROFILE_COLUMNS}`,
 };
@@ -81,14 +72,8 @@ export function createProfileStore(database: Database, options: ProfileStoreOpti
     new ResourceNotFoundError("dialogflow.googleapis.com/ConversationProfile", formatResourceName(name, CONVERSATION_PROFILES));
 
   return {
-    async create(name, fields) {
-      const [row] = await database.query<ProfileRow>(CREATE, [
-        ...key(name),
-        fields.displayName,
-        fields.agent,
-        fields.languageCode,
-        fields.timeZone,
-      ]);
+    async create(name, body) {
+      const [row] = await database.query<ProfileRow>(CREATE, [...key(name), JSON.stringify(body)]);
       if (row === undefined) throw new Error("INSERT ... RETURNING returned no row");
       return toProfile(row);
     },
@@ -113,18 +98,8 @@ export function createProfileStore(database: Database, options: ProfileStoreOpti
       };
     },
 
-    async update(name, fields, selection) {
-      const [row] = await database.query<ProfileRow>(UPDATE, [
-        ...key(name),
-        selection.displayName,
-        fields.displayName,
-        selection.agent,
-        fields.agent,
-        selection.languageCode,
-        fields.languageCode,
-        selection.timeZone,
-        fields.timeZone,
-      ]);
+    async update(name, patch, jsonPaths) {
+      const [row] = await database.query<ProfileRow>(UPDATE, [...key(name), JSON.stringify(patch), jsonPaths]);
       if (row === undefined) throw notFound(name);
       return toProfile(row);
     },
