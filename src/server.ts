@@ -1,5 +1,6 @@
 import { createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { Server as GrpcServer } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import type { BootstrapProfile } from "./domain/bootstrap.js";
 import { Conversations } from "./gen/google/cloud/dialogflow/v2/conversation_pb.js";
@@ -7,6 +8,8 @@ import { ConversationProfiles } from "./gen/google/cloud/dialogflow/v2/conversat
 import { ServerReflection as ServerReflectionV1 } from "./gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1Alpha } from "./gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { Health } from "./gen/health/v1/health_pb.js";
+import { takeGrpcStreamHandler } from "./grpc/grpc-js-streams.js";
+import { registerGrpcService } from "./grpc/grpc-service-adapter.js";
 import { createHealthService } from "./health/health-service.js";
 import { createReadinessProbe } from "./health/readiness.js";
 import { createConsoleRoute } from "./http/console-route.js";
@@ -17,6 +20,7 @@ import { startSweeper } from "./lifecycle/sweeper.js";
 import { createMetrics } from "./observability/metrics.js";
 import { createOpsRoute } from "./observability/ops-routes.js";
 import { rpcObserver } from "./observability/rpc-observer.js";
+import { createRpcRecorder } from "./observability/rpc-recorder.js";
 import { createDescriptorIndex } from "./reflection/descriptor-index.js";
 import { createReflectionV1AlphaService, createReflectionV1Service } from "./reflection/reflection-service.js";
 import { createRestRoute } from "./rest/rest-route.js";
@@ -79,16 +83,25 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   const isReady = createReadinessProbe(database, 2000);
   const served = [Conversations, ConversationProfiles, Health, ServerReflectionV1, ServerReflectionV1Alpha];
   const descriptors = createDescriptorIndex(served);
+  // Each service once, served by connect-node (Connect, gRPC-Web, REST) and grpc-js (gRPC).
+  const implementations = [
+    { service: Conversations, implementation: conversations },
+    { service: ConversationProfiles, implementation: profiles },
+    { service: Health, implementation: createHealthService({ serviceNames: descriptors.serviceNames, isReady }) },
+    { service: ServerReflectionV1, implementation: createReflectionV1Service(descriptors) },
+    { service: ServerReflectionV1Alpha, implementation: createReflectionV1AlphaService(descriptors) },
+  ] as const;
   const routes = (router: ConnectRouter) => {
-    router.service(Conversations, conversations);
-    router.service(ConversationProfiles, profiles);
-    router.service(Health, createHealthService({ serviceNames: descriptors.serviceNames, isReady }));
-    router.service(ServerReflectionV1, createReflectionV1Service(descriptors));
-    router.service(ServerReflectionV1Alpha, createReflectionV1AlphaService(descriptors));
+    for (const { service, implementation } of implementations) router.service(service, implementation as never);
   };
   const metrics = createMetrics(database);
+  const record = createRpcRecorder(options.log, metrics);
+  const grpcServer = new GrpcServer();
+  for (const { service, implementation } of implementations) {
+    registerGrpcService(grpcServer, service, implementation, { record, onInternalError: options.onInternalError });
+  }
   // The observer comes first so it sees the status the error interceptor settles on.
-  const interceptors = [rpcObserver(options.log, metrics), errorInterceptor(options.onInternalError)];
+  const interceptors = [rpcObserver(record), errorInterceptor(options.onInternalError)];
   // Requests that are not RPCs, tried in order; anything left is a 404.
   const httpRoutes: HttpRoute[] = [
     createOpsRoute(isReady, metrics),
@@ -109,13 +122,14 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   });
   const corsOrigins = options.corsOrigins ?? { kind: "loopback" };
 
-  const listener: OnePortListener = await listenOnOnePort(
-    (request, response) => {
+  const listener: OnePortListener = await listenOnOnePort({
+    http: (request, response) => {
       if (!applyCors(corsOrigins, request, response)) handler(request, response);
     },
-    options.host,
-    options.port,
-  );
+    grpc: (http2) => takeGrpcStreamHandler(grpcServer, http2),
+    host: options.host,
+    port: options.port,
+  });
   const sweepIntervalSeconds = options.sweepIntervalSeconds ?? 0;
   const sweeper =
     sweepIntervalSeconds > 0

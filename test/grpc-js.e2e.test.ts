@@ -98,11 +98,40 @@ describe("a plain grpc-js client", () => {
       (e: unknown) => e,
     )) as grpc.ServiceError;
     expect(error.code).toBe(grpc.status.NOT_FOUND);
+    // The message arrives as written: grpc-message is escaped only where the gRPC spec asks
+    // (bytes outside 0x20-0x7E and %), so the slashes of the name are not %2F.
+    expect(error.details).toBe(`${name} was not found`);
     const info = statusDetails(error)
       .details.map((any) => anyUnpack(any, ResourceInfoSchema))
       .find((d) => d !== undefined);
     expect(info?.resourceName).toBe(name);
     expect(info?.resourceType).toBe("dialogflow.googleapis.com/Conversation");
+  });
+
+  it("reads a message with spaces, %, and non-ASCII characters exactly as the server wrote it", async () => {
+    const name = `${parent}/conversations/caf\u00e9 100%`;
+    const error = (await unary(client, "GetConversation", GetConversationRequestSchema, ConversationSchema, { name }).catch(
+      (e: unknown) => e,
+    )) as grpc.ServiceError;
+    expect(error.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(error.details).toContain("caf\u00e9 100%");
+  });
+
+  it("echoes x-request-id in the response headers", async () => {
+    const metadata = new grpc.Metadata();
+    metadata.set("x-request-id", "grpc-trace-7");
+    const echoed = await new Promise<grpc.Metadata>((resolve, reject) => {
+      const call = client.makeUnaryRequest(
+        `${SERVICE}/ListConversations`,
+        (message: MessageShape<typeof ListConversationsRequestSchema>) => Buffer.from(toBinary(ListConversationsRequestSchema, message)),
+        (bytes: Buffer) => bytes,
+        create(ListConversationsRequestSchema, { parent }),
+        metadata,
+        (error) => error && reject(error),
+      );
+      call.on("metadata", resolve);
+    });
+    expect(echoed.get("x-request-id")).toEqual(["grpc-trace-7"]);
   });
 
   it("gets UNIMPLEMENTED for a method the service does not have", async () => {

@@ -48,7 +48,7 @@ describe("operations surface", () => {
     const gets = rpcLines().filter((line) => line.method === "GetConversation");
     expect(gets.map((line) => line.protocol).sort()).toEqual(["connect", "connect", "grpc", "grpc-web", "rest"]);
     for (const line of gets) {
-      expect(line).toMatchObject({ service: "google.cloud.dialogflow.v2.Conversations", code: "NotFound" });
+      expect(line).toMatchObject({ service: "google.cloud.dialogflow.v2.Conversations", code: "NOT_FOUND" });
       expect(line.durationMs).toBeGreaterThanOrEqual(0);
       expect(line.requestId).toMatch(/^[0-9a-f-]{36}$/);
     }
@@ -77,8 +77,8 @@ describe("operations surface", () => {
     const response = await fetch(`${test.baseUrl}/metrics`);
     expect(response.status).toBe(200);
     const text = await response.text();
-    expect(text).toMatch(/rpc_requests_total\{service="google.cloud.dialogflow.v2.Conversations",method="CreateConversation",code="ok"\} 1/);
-    expect(text).toMatch(/rpc_requests_total\{service="google.cloud.dialogflow.v2.Conversations",method="GetConversation",code="NotFound"\} [1-9]/);
+    expect(text).toMatch(/rpc_requests_total\{service="google.cloud.dialogflow.v2.Conversations",method="CreateConversation",code="OK"\} 1/);
+    expect(text).toMatch(/rpc_requests_total\{service="google.cloud.dialogflow.v2.Conversations",method="GetConversation",code="NOT_FOUND"\} [1-9]/);
     expect(text).toMatch(/rpc_duration_seconds_bucket\{le="0.005",service="google.cloud.dialogflow.v2.Conversations",method="CreateConversation"\}/);
     expect(text).toMatch(/sweep_conversations_total\{kind="completed"\} 0/);
     if (test.testDatabase.url !== undefined) expect(text).toMatch(/db_pool_connections\{state="total"\} [1-9]/);

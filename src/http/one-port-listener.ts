@@ -1,20 +1,41 @@
 import { createServer as createHttp1Server, type RequestListener } from "node:http";
 import {
   createServer as createHttp2Server,
+  type Http2Server,
   type Http2ServerRequest,
   type Http2ServerResponse,
+  type IncomingHttpHeaders,
   type ServerHttp2Session,
+  type ServerHttp2Stream,
 } from "node:http2";
 import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
-import { Duplex } from "node:stream";
+import type { StreamListener } from "../grpc/grpc-js-streams.js";
 
 export type HttpHandler = (
   request: Parameters<RequestListener>[0] | Http2ServerRequest,
   response: Parameters<RequestListener>[1] | Http2ServerResponse,
 ) => void;
 
+export interface OnePortOptions {
+  /** HTTP/1.1 requests, and HTTP/2 requests that are not gRPC (Connect, gRPC-Web, REST, ops). */
+  readonly http: HttpHandler;
+  /** Given the HTTP/2 server once, returns what serves its gRPC streams (grpc-js). */
+  readonly grpc: (http2: Http2Server) => StreamListener;
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+}
+
 export interface OnePortListener {
   readonly port: number;
+  /**
+   * Serves an accepted connection, deciding by its first bytes whether it
+   * speaks HTTP/2 (the client preface) or HTTP/1.1. A TLS listener that
+   * already knows the protocol from ALPN calls serveHttp2 / serveHttp1.
+   */
+  routeConnection(socket: Socket): void;
+  serveHttp2(socket: Socket): void;
+  serveHttp1(socket: Socket): void;
   /**
    * Stops accepting connections and lets open requests finish; connections
    * still open after `graceMs` are cut.
@@ -27,12 +48,27 @@ const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 /**
  * Serves HTTP/1.1 and cleartext HTTP/2 (h2c, as gRPC clients speak it) on one
- * port: Node's plaintext HTTP/2 server cannot fall back to HTTP/1.1, so the
- * first bytes of each connection decide which server gets it.
+ * port. Node's plaintext HTTP/2 server cannot fall back to HTTP/1.1, so the
+ * first bytes of each connection decide which server gets it; they are put
+ * back on the socket itself (`unshift`), so both servers read the native
+ * socket with no JS stream in between. On HTTP/2, gRPC streams go to grpc-js
+ * and every other stream (Connect, gRPC-Web) to the HTTP handler.
  */
-export async function listenOnOnePort(handler: HttpHandler, host: string, port: number): Promise<OnePortListener> {
-  const http1 = createHttp1Server(handler);
-  const http2 = createHttp2Server(handler);
+export async function listenOnOnePort(options: OnePortOptions): Promise<OnePortListener> {
+  const http1 = createHttp1Server(options.http);
+  const http2 = createHttp2Server({}, options.http);
+  // Node's HTTP/2 server turns each stream into a request/response pair with a
+  // "stream" listener of its own; it is taken off so the router below calls it
+  // only for streams that are not gRPC.
+  const [toRequest, ...others] = http2.listeners("stream") as StreamListener[];
+  if (toRequest === undefined || others.length > 0) throw new Error("unexpected HTTP/2 stream listeners");
+  http2.removeListener("stream", toRequest);
+  const toGrpc = options.grpc(http2);
+  http2.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
+    if (isGrpc(headers["content-type"])) toGrpc(stream, headers, flags, rawHeaders);
+    else toRequest(stream, headers, flags, rawHeaders);
+  });
+
   const sockets = new Set<Socket>();
   const sessions = new Set<ServerHttp2Session>();
   http2.on("session", (session: ServerHttp2Session) => {
@@ -40,32 +76,52 @@ export async function listenOnOnePort(handler: HttpHandler, host: string, port: 
     session.once("close", () => sessions.delete(session));
   });
 
-  const tcp = createTcpServer((socket) => {
+  const track = (socket: Socket) => {
     sockets.add(socket);
     // Small RPC frames must leave at once: with Nagle's algorithm on, each
     // response waits for the client's delayed ACK (~40 ms on Linux).
     socket.setNoDelay(true);
     socket.once("close", () => sockets.delete(socket));
-    socket.once("error", () => socket.destroy());
+    socket.on("error", () => socket.destroy());
+  };
+  const serveHttp2 = (socket: Socket) => {
+    http2.emit("connection", socket);
+  };
+  const serveHttp1 = (socket: Socket) => {
+    http1.emit("connection", socket);
+  };
+  const routeConnection = (socket: Socket) => {
+    track(socket);
     socket.once("data", (first: Buffer) => {
       socket.pause();
+      socket.unshift(first);
       if (startsLikeHttp2(first)) {
-        http2.emit("connection", replayingFirstChunk(socket, first));
+        // The HTTP/2 session takes the unshifted bytes and the native handle over by itself.
+        serveHttp2(socket);
       } else {
-        socket.unshift(first);
-        http1.emit("connection", socket);
+        serveHttp1(socket);
         socket.resume();
       }
     });
-  });
+  };
 
+  const tcp = createTcpServer(routeConnection);
   await new Promise<void>((resolve, reject) => {
     tcp.once("error", reject);
-    tcp.listen(port, host, () => resolve());
+    tcp.listen(options.port, options.host, () => resolve());
   });
 
   return {
     port: (tcp.address() as AddressInfo).port,
+    routeConnection,
+    serveHttp2: (socket) => {
+      track(socket);
+      serveHttp2(socket);
+    },
+    serveHttp1: (socket) => {
+      track(socket);
+      serveHttp1(socket);
+    },
     async close(graceMs = 5000) {
       const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
       http1.close();
@@ -87,29 +143,13 @@ function startsLikeHttp2(chunk: Buffer): boolean {
   return chunk.subarray(0, length).equals(HTTP2_PREFACE.subarray(0, length));
 }
 
-// The HTTP/2 server reads the socket's native handle and would never see bytes
-// put back with unshift(); a JS stream in front of the socket replays them.
-function replayingFirstChunk(socket: Socket, first: Buffer): Duplex {
-  const stream = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk: Buffer, _encoding, callback) {
-      socket.write(chunk, callback);
-    },
-    final(callback) {
-      socket.end(callback);
-    },
-    destroy(error, callback) {
-      socket.destroy(error ?? undefined);
-      callback(error);
-    },
-  });
-  stream.push(first);
-  socket.on("data", (chunk: Buffer) => {
-    if (!stream.push(chunk)) socket.pause();
-  });
-  socket.on("end", () => stream.push(null));
-  socket.on("close", () => stream.destroy());
-  return stream;
+// application/grpc and application/grpc+proto go to grpc-js; gRPC-Web and
+// gRPC with JSON payloads (which grpc-js cannot decode) stay with connect-node.
+function isGrpc(contentType: string | undefined): boolean {
+  return (
+    contentType !== undefined &&
+    contentType.startsWith("application/grpc") &&
+    !contentType.startsWith("application/grpc-web") &&
+    !contentType.startsWith("application/grpc+json")
+  );
 }

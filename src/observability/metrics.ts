@@ -44,11 +44,20 @@ export function createMetrics(database: Database): Metrics {
     },
   });
 
+  const children = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<"service" | "method"> }>();
+
   return {
     registry,
     observeRpc(service, method, code, seconds) {
-      rpcs.inc({ service, method, code });
-      latency.observe({ service, method }, seconds);
+      // Label lookups hash the label set; the children are resolved once per method and code.
+      const key = `${service}/${method}/${code}`;
+      let child = children.get(key);
+      if (child === undefined) {
+        child = { count: rpcs.labels(service, method, code), latency: latency.labels(service, method) };
+        children.set(key, child);
+      }
+      child.count.inc();
+      child.latency.observe(seconds);
     },
     observeSweep(counts) {
       swept.inc({ kind: "completed" }, counts.completed);

@@ -1,0 +1,35 @@
+import { create } from "@bufbuild/protobuf";
+import { anyPack } from "@bufbuild/protobuf/wkt";
+import { toBinary } from "@bufbuild/protobuf";
+import type { ConnectError } from "@connectrpc/connect";
+import { Metadata, type StatusObject, type status as Status } from "@grpc/grpc-js";
+import { StatusSchema } from "../gen/google/rpc/status_pb.js";
+
+const DETAILS_KEY = "grpc-status-details-bin";
+
+/**
+ * The status grpc-js sends for a failed call: the code, the message as
+ * written (grpc-js escapes only what the gRPC spec asks, so clients read
+ * `projects/p/...`, not `projects%2Fp%2F...`), the error's metadata, and the
+ * google.rpc.Status with its details in grpc-status-details-bin.
+ */
+export function grpcStatusOf(error: ConnectError, extra?: Metadata): Partial<StatusObject> {
+  const metadata = extra ?? new Metadata();
+  error.metadata.forEach((value, key) => {
+    if (!key.endsWith("-bin")) metadata.add(key, value);
+  });
+  if (error.details.length > 0) {
+    const status = create(StatusSchema, {
+      code: error.code,
+      message: error.rawMessage,
+      details: error.details.map((detail) =>
+        "desc" in detail
+          ? anyPack(detail.desc, create(detail.desc, detail.value))
+          : { typeUrl: `type.googleapis.com/${detail.type}`, value: detail.value },
+      ),
+    });
+    metadata.set(DETAILS_KEY, Buffer.from(toBinary(StatusSchema, status)));
+  }
+  // connect's Code and gRPC's status numbers are the same.
+  return { code: error.code as number as Status, details: error.rawMessage, metadata };
+}
