@@ -101,6 +101,7 @@ function show(next: ConsoleState): void {
   if (state.parent === "") {
     fill(view, h("p", { class: "hint" }, "Type a parent such as projects/my-project/locations/global and choose Open."));
     fill(counts);
+    delete counts.dataset.text;
     detail.hidden = true;
     return;
   }
@@ -163,6 +164,10 @@ async function refreshCounts(): Promise<void> {
       ["IN_PROGRESS", "COMPLETED"].map((lifecycle) => countConversations(clients.conversations, state.parent, lifecycle)),
     );
     if (asked !== generation || running === undefined || done === undefined) return;
+    // The counts are a live region: touching it only on change keeps screen readers quiet.
+    const text = `${countText(running.count, running.hasMore)} in progress, ${countText(done.count, done.hasMore)} completed`;
+    if (counts.dataset.text === text) return;
+    counts.dataset.text = text;
     fill(
       counts,
       h("span", { id: "count-in-progress" }, h("strong", {}, countText(running.count, running.hasMore)), " in progress"),

@@ -30,9 +30,14 @@ export function createProfilesView(actions: ProfilesViewActions): ProfilesView {
       ),
     ),
   );
+  let shownKey = "";
   return {
     element,
     show(profiles) {
+      // Refreshes mostly repeat the same profiles: redraw only on change, keeping focus.
+      const key = JSON.stringify(profiles.map((p) => [p.name, p.displayName, p.updateTime?.seconds.toString(), p.updateTime?.nanos]));
+      if (key === shownKey) return;
+      shownKey = key;
       fill(body, ...profiles.map((profile) => row(profile, actions)));
       if (profiles.length === 0) fill(body, h("tr", {}, h("td", { colspan: 6, class: "empty" }, "No profiles under this parent.")));
     },
