@@ -1,0 +1,53 @@
+import { existsSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Conversation_LifecycleState } from "../../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { createHumanProfile, startConversation } from "../support/fixtures.js";
+import { createClients, startTestServer, type Clients, type TestServer } from "../support/test-server.js";
+import { FIREFOX, openFirefox, type FirefoxPage } from "./firefox-bidi.js";
+
+// The console in Firefox: the same page, a different engine (dialog, :has(),
+// Intl, Connect-Web's fetch). Runs where Firefox ESR is installed (.ci/run installs it).
+
+const PARENT = "projects/console-firefox/locations/global";
+
+describe.skipIf(!existsSync(FIREFOX))("the web console in Firefox", () => {
+  let test: TestServer;
+  let clients: Clients;
+  let page: FirefoxPage;
+
+  beforeAll(async () => {
+    test = await startTestServer();
+    clients = createClients("grpc", test.baseUrl);
+    const profile = await createHumanProfile(clients, PARENT);
+    for (const id of ["fox-1", "fox-2", "fox-3"]) await startConversation(clients, PARENT, profile, id);
+    page = await openFirefox({ width: 1280, height: 800 });
+  });
+  afterAll(async () => {
+    await page?.close();
+    expect(test?.internalErrors).toEqual([]);
+    await test?.stop();
+  });
+
+  const rowIds = () => page.evaluate<string[]>(`[...document.querySelectorAll("#conversations tbody th a")].map((a) => a.textContent)`);
+  const field = (path: string) => page.evaluate<string | null>(`document.querySelector('#detail dd[data-field="${path}"]')?.textContent ?? null`);
+
+  it("lists, opens, completes after confirmation and filters", async () => {
+    await page.navigate(`${test.baseUrl}/console/?parent=${PARENT}`);
+    await expect.poll(rowIds).toEqual(["fox-3", "fox-2", "fox-1"]);
+    await expect.poll(() => page.evaluate(`document.querySelector("#count-in-progress strong")?.textContent`)).toBe("3");
+
+    await page.evaluate(`document.querySelector('a[data-id="fox-2"]').click()`);
+    await expect.poll(() => field("lifecycleState")).toBe("IN_PROGRESS");
+    expect(await page.evaluate(`document.activeElement.id`)).toBe("detail-heading");
+    await page.evaluate(`document.getElementById("complete-conversation").click()`);
+    expect(await page.evaluate(`document.getElementById("dialog").open`)).toBe(true);
+    await page.evaluate(`[...document.querySelectorAll("#dialog button")].find((b) => b.textContent === "Complete").click()`);
+    await expect.poll(() => field("lifecycleState")).toBe("COMPLETED");
+    const stored = await clients.conversations.getConversation({ name: `${PARENT}/conversations/fox-2` });
+    expect(stored.lifecycleState).toBe(Conversation_LifecycleState.COMPLETED);
+
+    await page.evaluate(`(() => { const s = document.getElementById("filter-state"); s.value = "COMPLETED"; s.dispatchEvent(new Event("change")); })()`);
+    await expect.poll(rowIds).toEqual(["fox-2"]);
+    expect(await page.evaluate(`location.search`)).toContain("state=COMPLETED");
+  });
+});
