@@ -1,5 +1,5 @@
 import type { Database } from "../src/store/database.js";
-import type { RecordedStatement } from "./protocol.js";
+import type { RecordedStatement } from "./recorded-statement.js";
 
 /** A Database that remembers the last statement it sent, for the limit phase to replay. */
 export function recordingDatabase(inner: Database): Database & { last(): RecordedStatement } {

@@ -21,6 +21,8 @@ export interface Config {
   /** How long a shutdown waits for calls in flight before cutting connections. */
   readonly shutdownGraceSeconds: number;
   readonly corsOrigins: OriginPolicy;
+  /** Server processes sharing the port (node:cluster); more than 1 needs DATABASE_URL. */
+  readonly workers: number;
 }
 
 interface Setting<K extends keyof Config> {
@@ -114,6 +116,14 @@ const SETTINGS = [
     description: "browser origins allowed to call (comma-separated, or *); empty allows http://localhost:* and http://127.0.0.1:*",
     parse: parseOriginPolicy,
   }),
+  setting({
+    key: "workers",
+    env: "WORKERS",
+    flag: "--workers",
+    fallback: "1",
+    description: "server processes sharing the port, one per CPU core is the most that helps; above 1 needs DATABASE_URL",
+    parse: (value) => positiveInteger(value),
+  }),
 ] as const;
 
 export class ConfigError extends Error {
@@ -133,7 +143,12 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
       throw new ConfigError(`${item.env} (${item.flag}): ${(error as Error).message}`);
     }
   }
-  return values as unknown as Config;
+  const config = values as unknown as Config;
+  // Each worker would open the embedded database's files on its own.
+  if (config.workers > 1 && config.databaseUrl === undefined) {
+    throw new ConfigError("WORKERS (--workers): more than 1 worker needs a Postgres (DATABASE_URL); the embedded database serves one process");
+  }
+  return config;
 }
 
 export function wantsHelp(argv: readonly string[]): boolean {

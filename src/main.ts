@@ -1,9 +1,11 @@
+import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { pino } from "pino";
 import { parseBootstrap, type BootstrapProfile } from "./domain/bootstrap.js";
 import { InvalidFieldError } from "./domain/errors.js";
 import { ConfigError, helpText, loadConfig, wantsHelp } from "./config.js";
+import { superviseWorkers } from "./cluster/supervise-workers.js";
 import { startServer } from "./server.js";
 import { openDatabase } from "./store/open-database.js";
 
@@ -33,7 +35,11 @@ if (config.bootstrapFile !== undefined) {
   }
 }
 
-const log = pino({ level: config.logLevel });
+// Asynchronous writes: under load, lines written while one write is in flight
+// go out together instead of one write(2) per RPC on the request path.
+const logDestination = pino.destination({ dest: 1, sync: false });
+const log = pino({ level: config.logLevel }, logDestination);
+if (config.workers > 1 && cluster.isPrimary) await superviseWorkers(config.workers, log, () => logDestination.flushSync());
 const database = await openDatabase(config.databaseUrl, config.dataDir, config.databasePoolSize);
 const server = await startServer({
   database,
@@ -69,6 +75,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       .then(() => database.close())
       .then(() => {
         log.info("stopped");
+        logDestination.flushSync();
         process.exit(0);
       });
   });

@@ -96,7 +96,8 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   };
   const metrics = createMetrics(database);
   const record = createRpcRecorder(options.log, metrics);
-  const grpcServer = new GrpcServer();
+  // Channelz (grpc-js's per-call introspection) costs on every call and nothing here reads it.
+  const grpcServer = new GrpcServer({ "grpc.enable_channelz": 0 });
   for (const { service, implementation } of implementations) {
     registerGrpcService(grpcServer, service, implementation, { record, onInternalError: options.onInternalError });
   }

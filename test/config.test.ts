@@ -15,7 +15,14 @@ describe("loadConfig", () => {
       shutdownGraceSeconds: 10,
       logLevel: "info",
       corsOrigins: { kind: "loopback" },
+      workers: 1,
     });
+  });
+
+  it("takes WORKERS above 1 only with a Postgres", () => {
+    expect(loadConfig(["--workers", "2"], { DATABASE_URL: "postgres://db/x" }).workers).toBe(2);
+    expect(() => loadConfig(["--workers", "2"], {})).toThrow(/WORKERS \(--workers\): more than 1 worker needs a Postgres/);
+    expect(() => loadConfig([], { WORKERS: "0" })).toThrow(/WORKERS \(--workers\): "0" is not a whole number/);
   });
 
   it("reads CORS_ORIGINS as a list, * or the loopback default", () => {

@@ -46,8 +46,9 @@ export function parseResourceName(value: string, collection: string, field: stri
   const forms = `projects/{project}/${collection}/{id} or projects/{project}/locations/{location}/${collection}/{id}`;
   if (value === "") throw new InvalidFieldError(field, `is required; expected ${forms}`);
   const cut = value.lastIndexOf(`/${collection}/`);
-  const invalid = new InvalidFieldError(field, `"${abbreviate(value)}" is not a valid name; expected ${forms}`);
-  if (cut < 0) throw invalid;
+  // Built only on failure: an Error captures a stack trace, too dear for every valid name.
+  const invalid = () => new InvalidFieldError(field, `"${abbreviate(value)}" is not a valid name; expected ${forms}`);
+  if (cut < 0) throw invalid();
   const id = value.slice(cut + collection.length + 2);
   if (!CHILD_ID.test(id)) {
     throw new InvalidFieldError(
@@ -59,7 +60,7 @@ export function parseResourceName(value: string, collection: string, field: stri
   try {
     parent = parseParent(value.slice(0, cut), field);
   } catch {
-    throw invalid;
+    throw invalid();
   }
   return { ...parent, id };
 }

@@ -1,0 +1,41 @@
+import { execFile } from "node:child_process";
+import { rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { LoadResult } from "./h2load.js";
+import type { RecordedStatement } from "./recorded-statement.js";
+
+const run = promisify(execFile);
+
+/**
+ * The statement alone, prepared, from pgbench at the same concurrency: what
+ * Postgres can do with no service in front. `freshIndex` names the parameter
+ * that must differ per call (a new conversation ID).
+ */
+export async function pgbench(
+  databaseUrl: string,
+  statement: RecordedStatement,
+  options: { clients: number; seconds: number; cpu: string; freshIndex?: number },
+): Promise<LoadResult> {
+  const script = join(tmpdir(), `pgbench-${process.pid}-${Date.now()}.sql`);
+  const defines: string[] = [];
+  statement.values.forEach((value, index) => {
+    if (index !== options.freshIndex) defines.push("-D", `p${index + 1}=${String(value)}`);
+  });
+  const prelude = options.freshIndex === undefined ? "" : `\\set p${options.freshIndex + 1} random(1, 1000000000000)\n`;
+  await writeFile(script, `${prelude}${statement.text.replace(/--[^\n]*/g, "").replace(/\$(\d+)/g, ":p$1").replace(/\s+/g, " ").trim()};\n`);
+  try {
+    const { stdout } = await run(
+      "taskset",
+      ["-c", options.cpu, "pgbench", "-n", "-M", "prepared", "-c", String(options.clients), "-j", "1", "-T", String(options.seconds), "-r", ...defines, "-f", script, databaseUrl],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
+    const rps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1] ?? NaN);
+    const latency = Number(/latency average = ([\d.]+) ms/.exec(stdout)?.[1] ?? NaN);
+    const failed = Number(/number of failed transactions: (\d+)/.exec(stdout)?.[1] ?? 0);
+    return { rps, p50: latency, p99: NaN, failed };
+  } finally {
+    await rm(script, { force: true });
+  }
+}
