@@ -60,7 +60,7 @@ function row(profile: ConversationProfile, actions: ProfilesViewActions): HTMLTa
     "tr",
     {},
     h("th", { scope: "row", "data-label": "Display name" }, link),
-    h("td", { "data-label": "ID" }, id),
+    h("td", { "data-label": "ID", class: "id" }, id),
     h("td", { "data-label": "Language" }, profile.languageCode || "—"),
     h("td", { "data-label": "Time zone" }, profile.timeZone || "—"),
     h("td", { "data-label": "Virtual agent" }, profile.automatedAgentConfig?.agent || "—"),

@@ -258,6 +258,7 @@ describe("the web console", () => {
     await page.locator("#profiles a", { hasText: "Virtual agent first" }).click();
     await expect.poll(() => field(page, "automatedAgentConfig.agent")).toBe("projects/console-demo/agent");
     expect(await field(page, "languageCode")).toBe("en-US");
+    await page.screenshot({ path: `${ARTIFACTS}console-profiles-1280x800.png` });
   });
 
   it("shows the service's own error message", async () => {
