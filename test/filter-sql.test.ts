@@ -53,7 +53,8 @@ describe("compileFilter", () => {
   it("compiles a string comparison to a string parameter", () => {
     expect(compile('conversation_profile = "projects/p/conversationProfiles/a"')).toEqual({
       sql: "(conversation_profile = $1)",
-      params: ["projects/p/conversationProfiles/a"],
+      // Profile references arrive in their located form, so either spelling of a global profile matches.
+      params: ["projects/p/locations/global/conversationProfiles/a"],
     });
     expect(compile("conversation_profile != 'p'")).toEqual({ sql: "(conversation_profile <> $1)", params: ["p"] });
   });
@@ -147,10 +148,10 @@ describe("compiled filters on Postgres", () => {
     await db.exec(`
       CREATE TABLE rows (id text, lifecycle_state int, conversation_stage smallint, conversation_profile text, start_time timestamptz, end_time timestamptz);
       INSERT INTO rows VALUES
-        ('a', 1, 1, 'projects/p/conversationProfiles/one', '2024-01-01T00:00:00Z', NULL),
-        ('b', 2, 2, 'projects/p/conversationProfiles/one', '2024-01-02T00:00:00Z', '2024-01-02T01:00:00Z'),
-        ('c', 2, 1, 'projects/p/conversationProfiles/two', '2024-01-03T00:00:00Z', '2024-01-03T05:00:00Z'),
-        ('d', 1, 2, 'projects/p/conversationProfiles/two', '2024-01-04T00:00:00.000001Z', NULL),
+        ('a', 1, 1, 'projects/p/locations/global/conversationProfiles/one', '2024-01-01T00:00:00Z', NULL),
+        ('b', 2, 2, 'projects/p/locations/global/conversationProfiles/one', '2024-01-02T00:00:00Z', '2024-01-02T01:00:00Z'),
+        ('c', 2, 1, 'projects/p/locations/global/conversationProfiles/two', '2024-01-03T00:00:00Z', '2024-01-03T05:00:00Z'),
+        ('d', 1, 2, 'projects/p/locations/global/conversationProfiles/two', '2024-01-04T00:00:00.000001Z', NULL),
         ('e', 2, 2, 'it''s "odd" \\ ok', '2024-01-05T00:00:00.5Z', '2024-01-05T00:00:00.75Z');
     `);
   });
@@ -175,6 +176,7 @@ describe("compiled filters on Postgres", () => {
     ["conversation_stage = VIRTUAL_AGENT_STAGE", ["a", "c"]],
     ["conversation_stage != VIRTUAL_AGENT_STAGE", ["b", "d", "e"]],
     ['conversation_profile = "projects/p/conversationProfiles/one"', ["a", "b"]],
+    ['conversation_profile = "projects/p/locations/global/conversationProfiles/one"', ["a", "b"]],
     ["conversation_profile != 'projects/p/conversationProfiles/one'", ["c", "d", "e"]],
     [String.raw`conversation_profile = 'it\'s "odd" \\ ok'`, ["e"]],
     ['conversation_profile = "projects/p/conversationProfiles/on"', []],

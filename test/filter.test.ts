@@ -61,7 +61,9 @@ describe("parseFilter: fields and operators", () => {
 
   it.each([
     ['conversation_profile = "projects/p/locations/global/conversationProfiles/abc"', "=", "projects/p/locations/global/conversationProfiles/abc"],
-    ["conversation_profile != 'projects/p/conversationProfiles/abc'", "!=", "projects/p/conversationProfiles/abc"],
+    // The project-level spelling of a profile is its global location.
+    ["conversation_profile != 'projects/p/conversationProfiles/abc'", "!=", "projects/p/locations/global/conversationProfiles/abc"],
+    ["conversation_profile = 'projects/p/locations/eu/conversationProfiles/abc'", "=", "projects/p/locations/eu/conversationProfiles/abc"],
     ['conversation_profile = ""', "=", ""],
     ["conversation_profile != ''", "!=", ""],
     ["conversation_profile = bare_word.1", "=", "bare_word.1"],

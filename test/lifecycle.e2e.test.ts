@@ -93,8 +93,8 @@ describe("conversation lifecycle over time", () => {
     const profile = await createHumanProfile(clients, bulkParent);
     await test.testDatabase.database.query(
       {
-        text: `INSERT INTO conversations (project, location, id, conversation_profile, conversation_stage, start_time)
-SELECT 'aging', 'bulk', 'old-' || n, $1, 2, now() - interval '1 hour' FROM generate_series(1, 500) AS n`,
+        text: `INSERT INTO conversations (project, location, id, conversation_profile, profile_location, profile_id, conversation_stage, start_time)
+SELECT 'aging', 'bulk', 'old-' || n, $1, 'bulk', split_part($1, '/', 6), 2, now() - interval '1 hour' FROM generate_series(1, 500) AS n`,
       },
       [profile.name],
     );

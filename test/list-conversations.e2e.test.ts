@@ -38,7 +38,7 @@ describe.each(PROTOCOLS)("ListConversations over %s", (protocol) => {
   });
 
   it("returns nothing for a parent without conversations, and never another parent's", async () => {
-    const page = await clients.conversations.listConversations({ parent: "projects/lister" });
+    const page = await clients.conversations.listConversations({ parent: "projects/lister/locations/us-east1" });
     expect(page.conversations).toEqual([]);
     expect(page.nextPageToken).toBe("");
   });
@@ -100,7 +100,7 @@ describe.each(PROTOCOLS)("ListConversations over %s", (protocol) => {
   it("rejects a page_token reused with another parent", async () => {
     const { nextPageToken } = await clients.conversations.listConversations({ parent, pageSize: 2 });
     await expectInvalidArgument(
-      clients.conversations.listConversations({ parent: "projects/lister", pageToken: nextPageToken }),
+      clients.conversations.listConversations({ parent: "projects/lister/locations/us-east1", pageToken: nextPageToken }),
       "page_token",
       /parent and filter/,
     );
@@ -191,8 +191,8 @@ describe("ListConversations page sizes", () => {
     // 1001 rows written straight to the database: the page size cap is the rule under test, not Create.
     await test.testDatabase.database.query(
       {
-        text: `INSERT INTO conversations (project, location, id, conversation_profile, conversation_stage, start_time)
-SELECT 'big', 'global', 'bulk-' || n, $1, 2, now() - n * interval '1 second' FROM generate_series(1, 1001) AS n`,
+        text: `INSERT INTO conversations (project, location, id, conversation_profile, profile_location, profile_id, conversation_stage, start_time)
+SELECT 'big', 'global', 'bulk-' || n, $1, 'global', split_part($1, '/', 6), 2, now() - n * interval '1 second' FROM generate_series(1, 1001) AS n`,
       },
       [profile.name],
     );

@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/store/migrate.js";
+import { createConversationStore } from "../src/store/conversations.js";
+import { PreconditionError } from "../src/domain/errors.js";
 import { createProfileStore } from "../src/store/profiles.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
 
@@ -28,7 +30,12 @@ describe("migrations over existing data", () => {
     await testDatabase.database.query({
       text: `INSERT INTO conversation_profiles (project, location, id, display_name, agent, language_code, time_zone, create_time, update_time) VALUES
   ('old', 'global', 'with-agent', 'Agent', 'projects/old/agent', 'en-US', 'Europe/Paris', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z'),
-  ('old', 'global', 'bare', 'Bare', '', '', '', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
+  ('old', 'global', 'bare', 'Bare', '', '', '', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
+  ('old', '', 'project-level', 'Short form', 'projects/old/agent', '', '', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
+    });
+    await testDatabase.database.query({
+      text: `INSERT INTO conversations (project, location, id, conversation_profile, conversation_stage, start_time) VALUES
+  ('old', '', 'short-running', 'projects/old/conversationProfiles/project-level', 1, now())`,
     });
     await migrate(testDatabase.database);
   });
@@ -49,5 +56,20 @@ describe("migrations over existing data", () => {
     const bare = await store.get({ project: "old", location: "global", id: "bare" });
     expect(bare).toMatchObject({ displayName: "Bare", languageCode: "", timeZone: "" });
     expect(bare.automatedAgentConfig).toBeUndefined();
+  });
+
+  it("moves project-level rows to the global location, readable under both forms", async () => {
+    const profiles = createProfileStore(testDatabase.database, { ttlSeconds: 86_400 });
+    const conversations = createConversationStore(testDatabase.database, { ttlSeconds: 86_400, purgeAfterSeconds: 86_400 });
+    const short = await profiles.get({ project: "old", location: "", id: "project-level" });
+    expect(short.name).toBe("projects/old/conversationProfiles/project-level");
+    const located = await profiles.get({ project: "old", location: "global", id: "project-level" });
+    expect(located.name).toBe("projects/old/locations/global/conversationProfiles/project-level");
+    const conversation = await conversations.get({ project: "old", location: "global", id: "short-running" });
+    expect(conversation.conversationProfile).toBe("projects/old/conversationProfiles/project-level");
+    // Older conversations get the profile as it is at migration time.
+    expect(conversation.initialConversationProfile).toMatchObject({ name: conversation.conversationProfile, displayName: "Short form" });
+    // The running conversation still holds its profile, whichever spelling the delete uses.
+    await expect(profiles.delete({ project: "old", location: "global", id: "project-level" })).rejects.toBeInstanceOf(PreconditionError);
   });
 });

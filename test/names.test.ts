@@ -3,11 +3,14 @@ import { InvalidFieldError } from "../src/domain/errors.js";
 import {
   CONVERSATIONS,
   CONVERSATION_PROFILES,
+  canonicalParent,
+  canonicalProfileReference,
   checkClientId,
   formatParent,
   formatResourceName,
   parseParent,
   parseResourceName,
+  storedLocation,
 } from "../src/domain/names.js";
 
 function violation(run: () => unknown): InvalidFieldError {
@@ -112,5 +115,26 @@ describe("checkClientId", () => {
 
   it.each(["", "ab", "1ab", "_ab", "-ab", "a b", "a.b", "a/b", "é12", "ab\u0000", `a${"b".repeat(64)}`])("refuses %j", (id) => {
     expect(violation(() => checkClientId(id, "conversation_id")).field).toBe("conversation_id");
+  });
+});
+
+describe("the global location", () => {
+  it("stores the project-level form under the global location, and every other location as written", () => {
+    expect(storedLocation(parseParent("projects/p", "parent"))).toBe("global");
+    expect(storedLocation(parseParent("projects/p/locations/global", "parent"))).toBe("global");
+    expect(storedLocation(parseParent("projects/p/locations/us-central1", "parent"))).toBe("us-central1");
+    expect(canonicalParent(parseParent("projects/p", "parent"))).toEqual(canonicalParent(parseParent("projects/p/locations/global", "parent")));
+    expect(formatParent(canonicalParent(parseParent("projects/p", "parent")))).toBe("projects/p/locations/global");
+  });
+
+  it.each([
+    ["projects/p/conversationProfiles/x", "projects/p/locations/global/conversationProfiles/x"],
+    ["projects/p/locations/global/conversationProfiles/x", "projects/p/locations/global/conversationProfiles/x"],
+    ["projects/p/locations/eu/conversationProfiles/x", "projects/p/locations/eu/conversationProfiles/x"],
+    ["projects/a.b:c/conversationProfiles/x", "projects/a.b:c/locations/global/conversationProfiles/x"],
+    ["not a name", "not a name"],
+    ["", ""],
+  ])("writes the profile reference %j in its located form", (value, expected) => {
+    expect(canonicalProfileReference(value)).toBe(expected);
   });
 });

@@ -50,16 +50,16 @@ describe("REST/JSON transcoding", () => {
   });
 
   it("serves the project-level name form", async () => {
-    const profile = await call("POST", "/v2/projects/rest-p/conversationProfiles", { displayName: "short" });
-    const created = await call("POST", "/v2/projects/rest-p/conversations?conversationId=short-1", {
+    const profile = await call("POST", "/v2/projects/rest-short/conversationProfiles", { displayName: "short" });
+    const created = await call("POST", "/v2/projects/rest-short/conversations?conversationId=short-1", {
       conversationProfile: profile.json.name,
     });
-    expect(created.json.name).toBe("projects/rest-p/conversations/short-1");
-    const read = await call("GET", "/v2/projects/rest-p/conversations/short-1");
+    expect(created.json.name).toBe("projects/rest-short/conversations/short-1");
+    const read = await call("GET", "/v2/projects/rest-short/conversations/short-1");
     expect(read.json).toEqual(created.json);
-    const listed = await call("GET", "/v2/projects/rest-p/conversations");
+    const listed = await call("GET", "/v2/projects/rest-short/conversations");
     expect((listed.json.conversations as unknown[]).length).toBe(1);
-    const completed = await call("POST", "/v2/projects/rest-p/conversations/short-1:complete", {});
+    const completed = await call("POST", "/v2/projects/rest-short/conversations/short-1:complete", {});
     expect(completed.json.lifecycleState).toBe("COMPLETED");
   });
 

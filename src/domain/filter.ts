@@ -1,4 +1,5 @@
 import { InvalidFieldError } from "./errors.js";
+import { canonicalProfileReference } from "./names.js";
 
 // The AIP-160 subset ListConversations accepts, parsed into a small tree that
 // the store compiles to parameterised SQL. Pure: no I/O and no SQL here.
@@ -16,7 +17,7 @@ export type FilterExpr =
 export type FilterValue =
   /** lifecycle_state / conversation_stage, as the proto enum number. */
   | { kind: "enum"; value: number }
-  /** conversation_profile, compared with the stored name as given. */
+  /** conversation_profile, in its located form (either spelling of a global profile matches). */
   | { kind: "string"; value: string }
   /** start_time / end_time: RFC 3339 in UTC ("...Z"), fraction kept as given (up to 9 digits). */
   | { kind: "timestamp"; value: string };
@@ -206,7 +207,7 @@ function readValue(field: FilterField, token: ValueToken): FilterValue {
     }
     return { kind: "enum", value };
   }
-  if (field === "conversation_profile") return { kind: "string", value: token.text };
+  if (field === "conversation_profile") return { kind: "string", value: canonicalProfileReference(token.text) };
   if (token.type !== "string") {
     throw fail(`${field} needs a quoted RFC 3339 timestamp at position ${token.at}, such as "2024-01-31T12:00:00Z"`);
   }

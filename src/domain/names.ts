@@ -1,8 +1,9 @@
 import { InvalidFieldError } from "./errors.js";
 
 // Resource names in the two forms the public API accepts: with and without a
-// location. A child keeps the form of the parent it was created under, so the
-// location is kept as written ("" when absent) rather than defaulted.
+// location. Google documents the form without one as the global location, so
+// both forms name the same resource (storedLocation); responses keep the form
+// the caller used, so the location is kept as written ("" when absent).
 
 /** `projects/{project}` or `projects/{project}/locations/{location}`. */
 export interface ParentName {
@@ -63,6 +64,27 @@ export function parseResourceName(value: string, collection: string, field: stri
     throw invalid();
   }
   return { ...parent, id };
+}
+
+/** What `projects/{project}/...` means: the global location. */
+export const GLOBAL_LOCATION = "global";
+
+/** The location a name is stored under, whichever form the caller wrote it in. */
+export function storedLocation(name: ParentName): string {
+  return name.location === "" ? GLOBAL_LOCATION : name.location;
+}
+
+/** A parent in its located form: equal for the two spellings of the same parent. */
+export function canonicalParent(parent: ParentName): ParentName {
+  return { project: parent.project, location: storedLocation(parent) };
+}
+
+/**
+ * A profile reference in its located form, for comparing references written
+ * either way (filters); text that is not a profile name is returned as is.
+ */
+export function canonicalProfileReference(value: string): string {
+  return value.replace(/^(projects\/[^/]+)\/conversationProfiles\//, `$1/locations/${GLOBAL_LOCATION}/conversationProfiles/`);
 }
 
 export function formatParent(parent: ParentName): string {

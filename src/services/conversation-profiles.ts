@@ -11,7 +11,7 @@ import { InvalidFieldError } from "../domain/errors.js";
 import { stripOutputOnly } from "../domain/field-behavior.js";
 import { resolveUpdateMask, touches } from "../domain/field-mask.js";
 import { generateId } from "../domain/ids.js";
-import { CONVERSATION_PROFILES, formatParent, parseParent, parseResourceName } from "../domain/names.js";
+import { CONVERSATION_PROFILES, canonicalParent, formatParent, parseParent, parseResourceName } from "../domain/names.js";
 import { decodePageToken, effectivePageSize, encodePageToken } from "../domain/page-token.js";
 import { checkProfileFields } from "../domain/profile-fields.js";
 import type { ProfileBody, ProfileStore } from "../store/profiles.js";
@@ -42,7 +42,8 @@ export function createConversationProfilesService(
     async listConversationProfiles(request) {
       const parent = parseParent(request.parent, "parent");
       const limit = effectivePageSize(request.pageSize);
-      const scope = formatParent(parent);
+      // Either spelling of the parent is the same collection, so a token serves both.
+      const scope = formatParent(canonicalParent(parent));
       const after = request.pageToken === "" ? undefined : decodePageToken(request.pageToken, scope, pageTokenSecret);
       const page = await profiles.list(parent, after, limit);
       return create(ListConversationProfilesResponseSchema, {

@@ -11,10 +11,12 @@ import { generateId } from "../domain/ids.js";
 import {
   CONVERSATIONS,
   CONVERSATION_PROFILES,
+  canonicalParent,
   checkClientId,
   formatParent,
   parseParent,
   parseResourceName,
+  storedLocation,
 } from "../domain/names.js";
 import { decodePageToken, effectivePageSize, encodePageToken } from "../domain/page-token.js";
 import type { ConversationStore } from "../store/conversations.js";
@@ -45,6 +47,14 @@ export function createConversationsService(options: ConversationsServiceOptions)
         CONVERSATION_PROFILES,
         "conversation.conversation_profile",
       );
+      if (storedLocation(profile) !== storedLocation(parent)) {
+        throw new InvalidFieldError(
+          "conversation.conversation_profile",
+          `the profile is in location "${storedLocation(profile)}" but the conversation in "${storedLocation(parent)}"; a conversation's profile must be in its location`,
+          "PROFILE_LOCATION_MISMATCH",
+          { profileLocation: storedLocation(profile), conversationLocation: storedLocation(parent) },
+        );
+      }
       // Output-only fields (name, lifecycle_state, times, phone number) are ignored, as AIP-203 asks.
       if (!KNOWN_STAGES.has(conversation.conversationStage)) {
         throw new InvalidFieldError(
@@ -68,7 +78,7 @@ export function createConversationsService(options: ConversationsServiceOptions)
       const limit = effectivePageSize(request.pageSize);
       const filter = parseFilter(request.filter);
       // A token is valid only for the parent and filter it was issued under.
-      const scope = `${formatParent(parent)}\n${request.filter}`;
+      const scope = `${formatParent(canonicalParent(parent))}\n${request.filter}`;
       const after = request.pageToken === "" ? undefined : decodePageToken(request.pageToken, scope, pageTokenSecret);
       const page = await conversations.list(parent, filter, after, limit);
       return create(ListConversationsResponseSchema, {

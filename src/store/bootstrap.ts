@@ -1,5 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { BootstrapProfile } from "../domain/bootstrap.js";
+import { storedLocation } from "../domain/names.js";
 import type { Database } from "./database.js";
 
 // The file declares four fields; the others a profile may have gained through
@@ -31,7 +32,8 @@ WHERE project = $1 AND location = $2 AND profile_id = $3 AND NOT (phone_number =
 export async function loadBootstrap(database: Database, profiles: readonly BootstrapProfile[]): Promise<void> {
   await database.transaction(async (tx) => {
     for (const profile of profiles) {
-      const { project, location, id } = profile.name;
+      const { project, id } = profile.name;
+      const location = storedLocation(profile.name);
       await tx.query({ text: UPSERT_PROFILE }, [project, location, id, JSON.stringify(profileBody(profile)), DECLARED_PATHS]);
       for (const number of profile.phoneNumbers) {
         await tx.query({ text: UPSERT_NUMBER }, [number, project, location, id]);

@@ -1,7 +1,14 @@
 import type { Conversation } from "../gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { ExhaustedError, InvalidFieldError, ResourceExistsError, ResourceNotFoundError } from "../domain/errors.js";
 import type { FilterExpr } from "../domain/filter.js";
-import { CONVERSATIONS, CONVERSATION_PROFILES, formatResourceName, type ParentName, type ResourceName } from "../domain/names.js";
+import {
+  CONVERSATIONS,
+  CONVERSATION_PROFILES,
+  formatResourceName,
+  storedLocation,
+  type ParentName,
+  type ResourceName,
+} from "../domain/names.js";
 import type { PageCursor } from "../domain/page-token.js";
 import {
   CONVERSATION_COLUMNS,
@@ -47,6 +54,10 @@ const STAGE_HUMAN_ASSIST = 2;
 // Every statement takes the time-to-live as $1 and, when it hides purged
 // conversations, the purge delay as $2 (see conversation-row.ts).
 
+// The conversation's key is $2 project, $3 stored location, $4 id; the profile
+// is $5 (an ID in the same project and location), $6 its name as the caller
+// wrote it, $7 the requested stage.
+//
 // One round trip: look the profile up, decide the stage from it, take a free
 // telephony number when the profile has numbers, and insert. The outer SELECT
 // always returns one row, so a missing profile, a refused stage, a taken ID
@@ -61,20 +72,24 @@ const CREATE = {
   text: `
 WITH profile AS (
   SELECT agent <> '' AS has_agent,
-    EXISTS (SELECT 1 FROM profile_phone_numbers WHERE project = $2 AND location = $5 AND profile_id = $6) AS has_numbers
+    EXISTS (SELECT 1 FROM profile_phone_numbers WHERE project = $2 AND location = $3 AND profile_id = $5) AS has_numbers,
+    -- The snapshot kept as initial_conversation_profile.
+    body || jsonb_build_object(
+      'createTime', to_char(create_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+      'updateTime', to_char(update_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) AS snapshot
   FROM conversation_profiles
-  WHERE project = $2 AND location = $5 AND id = $6
+  WHERE project = $2 AND location = $3 AND id = $5
   -- Held until the insert commits: a concurrent profile delete waits for it (see migration 003).
   FOR KEY SHARE
 ), accepted AS (
   SELECT has_agent FROM profile
-  WHERE NOT ($8::int = ${STAGE_VIRTUAL_AGENT} AND NOT has_agent)
+  WHERE NOT ($7::int = ${STAGE_VIRTUAL_AGENT} AND NOT has_agent)
     AND NOT EXISTS (SELECT 1 FROM conversations WHERE project = $2 AND location = $3 AND id = $4)
 ), number AS (
   UPDATE profile_phone_numbers SET holder_location = $3, holder_id = $4, held_until = now() + $1::interval
   WHERE phone_number = (
     SELECT phone_number FROM profile_phone_numbers
-    WHERE project = $2 AND location = $5 AND profile_id = $6 AND (held_until IS NULL OR held_until <= now())
+    WHERE project = $2 AND location = $3 AND profile_id = $5 AND (held_until IS NULL OR held_until <= now())
       AND EXISTS (SELECT 1 FROM accepted)
     ORDER BY phone_number
     LIMIT 1
@@ -82,8 +97,10 @@ WITH profile AS (
   ) AND (held_until IS NULL OR held_until <= now())
   RETURNING phone_number
 ), inserted AS (
-  INSERT INTO conversations (project, location, id, conversation_profile, conversation_stage, start_time, phone_number)
-  SELECT $2, $3, $4, $7, CASE WHEN $8::int = ${STAGE_HUMAN_ASSIST} OR NOT has_agent THEN ${STAGE_HUMAN_ASSIST} ELSE ${STAGE_VIRTUAL_AGENT} END,
+  INSERT INTO conversations (project, location, id, conversation_profile, profile_location, profile_id, initial_profile,
+    conversation_stage, start_time, phone_number)
+  SELECT $2, $3, $4, $6, $3, $5, snapshot,
+    CASE WHEN $7::int = ${STAGE_HUMAN_ASSIST} OR NOT has_agent THEN ${STAGE_HUMAN_ASSIST} ELSE ${STAGE_VIRTUAL_AGENT} END,
     now(), (SELECT phone_number FROM number)
   FROM profile
   WHERE EXISTS (SELECT 1 FROM accepted) AND (NOT has_numbers OR EXISTS (SELECT 1 FROM number))
@@ -133,7 +150,8 @@ type CreateOutcome = ConversationRow & {
 const FILTER_COLUMNS: FilterColumns = {
   lifecycle_state: `(CASE WHEN ${EFFECTIVE_END_TIME} IS NULL THEN 1 ELSE 2 END)`,
   conversation_stage: "conversation_stage",
-  conversation_profile: "conversation_profile",
+  // Either spelling of a global profile matches (filter values come canonical, see filter.ts).
+  conversation_profile: `regexp_replace(conversation_profile, '^(projects/[^/]+)/conversationProfiles/', '\\1/locations/global/conversationProfiles/')`,
   start_time: "start_time",
   end_time: EFFECTIVE_END_TIME,
 };
@@ -147,12 +165,12 @@ export function createConversationStore(database: Database, options: Conversatio
       const profileName = formatResourceName(profile, CONVERSATION_PROFILES);
       // A profile of another project is, from this project, one that does not exist.
       if (profile.project !== name.project) throw profileNotFound(profileName);
+      if (storedLocation(profile) !== storedLocation(name)) throw new Error("the service checks the profile's location");
       const [row] = await database.query<CreateOutcome>(CREATE, [
         ttl,
         name.project,
-        name.location,
+        storedLocation(name),
         name.id,
-        profile.location,
         profile.id,
         profileName,
         requestedStage,
@@ -175,23 +193,23 @@ export function createConversationStore(database: Database, options: Conversatio
         }
         throw new ResourceExistsError("dialogflow.googleapis.com/Conversation", formatResourceName(name, CONVERSATIONS));
       }
-      return toConversation(row);
+      return toConversation(row, name);
     },
 
     async get(name) {
-      const [row] = await database.query<ConversationRow>(GET, [...lifetime, name.project, name.location, name.id]);
+      const [row] = await database.query<ConversationRow>(GET, [...lifetime, name.project, storedLocation(name), name.id]);
       if (row === undefined) throw notFound(name);
-      return toConversation(row);
+      return toConversation(row, name);
     },
 
     async complete(name) {
-      const [row] = await database.query<ConversationRow>(COMPLETE, [...lifetime, name.project, name.location, name.id]);
+      const [row] = await database.query<ConversationRow>(COMPLETE, [...lifetime, name.project, storedLocation(name), name.id]);
       if (row === undefined) throw notFound(name);
-      return toConversation(row);
+      return toConversation(row, name);
     },
 
     async list(parent, filter, after, limit) {
-      const values: unknown[] = [...lifetime, parent.project, parent.location];
+      const values: unknown[] = [...lifetime, parent.project, storedLocation(parent)];
       const conditions = [`project = $3`, `location = $4`, IS_VISIBLE];
       if (after !== undefined) {
         values.push(after.micros, after.id);
@@ -208,7 +226,7 @@ ORDER BY start_time DESC, id DESC LIMIT $${values.length}`;
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {
-        conversations: page.map(toConversation),
+        conversations: page.map((row) => toConversation(row, parent)),
         next: rows.length > limit && last !== undefined ? { micros: last.start_micros, id: last.id } : undefined,
       };
     },

@@ -1,7 +1,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { ConversationProfile } from "../gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { PreconditionError, ResourceNotFoundError } from "../domain/errors.js";
-import { CONVERSATION_PROFILES, formatResourceName, type ParentName, type ResourceName } from "../domain/names.js";
+import { CONVERSATION_PROFILES, formatResourceName, storedLocation, type ParentName, type ResourceName } from "../domain/names.js";
 import type { PageCursor } from "../domain/page-token.js";
 import type { Database } from "./database.js";
 import { PROFILE_COLUMNS, toProfile, type ProfileRow } from "./profile-row.js";
@@ -63,11 +63,12 @@ RETURNING ${PROFILE_COLUMNS}`,
 // checking for running conversations, so a concurrent create cannot slip in.
 const DELETE = {
   name: "profile_delete",
-  text: "SELECT delete_conversation_profile($1, $2, $3, $4, $5::interval) AS outcome",
+  text: "SELECT delete_conversation_profile($1, $2, $3, $4::interval) AS outcome",
 };
 
 export function createProfileStore(database: Database, options: ProfileStoreOptions): ProfileStore {
-  const key = (name: ResourceName) => [name.project, name.location, name.id];
+  // Both spellings of a global name are one row (storedLocation).
+  const key = (name: ResourceName) => [name.project, storedLocation(name), name.id];
   const notFound = (name: ResourceName) =>
     new ResourceNotFoundError("dialogflow.googleapis.com/ConversationProfile", formatResourceName(name, CONVERSATION_PROFILES));
 
@@ -75,17 +76,17 @@ export function createProfileStore(database: Database, options: ProfileStoreOpti
     async create(name, body) {
       const [row] = await database.query<ProfileRow>(CREATE, [...key(name), JSON.stringify(body)]);
       if (row === undefined) throw new Error("INSERT ... RETURNING returned no row");
-      return toProfile(row);
+      return toProfile(row, name);
     },
 
     async get(name) {
       const [row] = await database.query<ProfileRow>(GET, key(name));
       if (row === undefined) throw notFound(name);
-      return toProfile(row);
+      return toProfile(row, name);
     },
 
     async list(parent, after, limit) {
-      const values: unknown[] = [parent.project, parent.location, limit + 1];
+      const values: unknown[] = [parent.project, storedLocation(parent), limit + 1];
       const rows =
         after === undefined
           ? await database.query<ProfileRow>(LIST_FIRST, values)
@@ -93,7 +94,7 @@ export function createProfileStore(database: Database, options: ProfileStoreOpti
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {
-        profiles: page.map(toProfile),
+        profiles: page.map((row) => toProfile(row, parent)),
         next: rows.length > limit && last !== undefined ? { micros: last.create_micros, id: last.id } : undefined,
       };
     },
@@ -101,23 +102,33 @@ export function createProfileStore(database: Database, options: ProfileStoreOpti
     async update(name, patch, jsonPaths) {
       const [row] = await database.query<ProfileRow>(UPDATE, [...key(name), JSON.stringify(patch), jsonPaths]);
       if (row === undefined) throw notFound(name);
-      return toProfile(row);
+      return toProfile(row, name);
     },
 
     async delete(name) {
       const profileName = formatResourceName(name, CONVERSATION_PROFILES);
-      const [row] = await database.query<{ outcome: "deleted" | "in_use" | "not_found" }>(DELETE, [
+      const [row] = await database.query<{ outcome: "deleted" | "in_use" | "has_numbers" | "not_found" }>(DELETE, [
         ...key(name),
-        profileName,
         toInterval(options.ttlSeconds),
       ]);
-      if (row?.outcome === "deleted") return;
-      if (row?.outcome !== "in_use") throw notFound(name);
-      throw new PreconditionError(
-        "PROFILE_IN_USE",
-        profileName,
-        `${profileName} is used by conversations in progress; complete them before deleting the profile`,
-      );
+      switch (row?.outcome) {
+        case "deleted":
+          return;
+        case "in_use":
+          throw new PreconditionError(
+            "PROFILE_IN_USE",
+            profileName,
+            `${profileName} is used by conversations in progress; complete them before deleting the profile`,
+          );
+        case "has_numbers":
+          throw new PreconditionError(
+            "PROFILE_HAS_PHONE_NUMBERS",
+            profileName,
+            `${profileName} has telephony numbers attached; empty its phoneNumbers in the bootstrap file before deleting the profile`,
+          );
+        default:
+          throw notFound(name);
+      }
     },
   };
 }
