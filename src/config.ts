@@ -23,6 +23,17 @@ export interface Config {
   readonly corsOrigins: OriginPolicy;
   /** Server processes sharing the port (node:cluster); more than 1 needs DATABASE_URL. */
   readonly workers: number;
+  /** Tokens (by sha256), their projects and roles; when set, every call needs a bearer token. */
+  readonly authTokensFile: string | undefined;
+  /** OIDC/JWT bearer tokens: the issuer (iss) whose keys sign them; when set, every call needs a bearer token. */
+  readonly authJwtIssuer: string | undefined;
+  readonly authJwtAudience: string | undefined;
+  /** Keys to check JWTs with, instead of the issuer's published ones. */
+  readonly authJwtJwksFile: string | undefined;
+  readonly authJwtProjectsClaim: string;
+  readonly authJwtRoleClaim: string;
+  /** Serve /metrics without a token even when auth is on. */
+  readonly publicMetrics: boolean;
 }
 
 interface Setting<K extends keyof Config> {
@@ -124,7 +135,32 @@ const SETTINGS = [
     description: "server processes sharing the port, one per CPU core is the most that helps; above 1 needs DATABASE_URL",
     parse: (value) => positiveInteger(value),
   }),
+  ...authSettings(),
 ] as const;
+
+// Who may call: bearer tokens from a tokens file, or JWTs.
+function authSettings() {
+  const optionalFile = (value: string) => (value === "" ? undefined : value);
+  return [
+    setting({ key: "authTokensFile", env: "AUTH_TOKENS_FILE", flag: "--auth-tokens-file", fallback: undefined, description: "JSON file of bearer tokens (their sha256), projects and roles; set, every call needs a token", parse: optionalFile }),
+    setting({ key: "authJwtIssuer", env: "AUTH_JWT_ISSUER", flag: "--auth-jwt-issuer", fallback: undefined, description: "accept JWT bearer tokens from this OIDC issuer (its iss); set, every call needs a token", parse: parseIssuer }),
+    setting({ key: "authJwtAudience", env: "AUTH_JWT_AUDIENCE", flag: "--auth-jwt-audience", fallback: undefined, description: "the aud JWTs must carry (required with AUTH_JWT_ISSUER)", parse: optionalFile }),
+    setting({ key: "authJwtJwksFile", env: "AUTH_JWT_JWKS_FILE", flag: "--auth-jwt-jwks-file", fallback: undefined, description: "JWKS file to check JWTs with; unset fetches the issuer's keys (OIDC discovery)", parse: optionalFile }),
+    setting({ key: "authJwtProjectsClaim", env: "AUTH_JWT_PROJECTS_CLAIM", flag: "--auth-jwt-projects-claim", fallback: "projects", description: "JWT claim listing the projects a token may touch (\"*\" for all)", parse: nonEmpty }),
+    setting({ key: "authJwtRoleClaim", env: "AUTH_JWT_ROLE_CLAIM", flag: "--auth-jwt-role-claim", fallback: "role", description: "JWT claim holding the role: reader or editor", parse: nonEmpty }),
+    setting({ key: "publicMetrics", env: "PUBLIC_METRICS", flag: "--public-metrics", fallback: "false", description: "true serves /metrics without a token when auth is on", parse: parseBoolean }),
+  ];
+}
+
+// Settings that only make sense together.
+function checkAuthSettings(config: Config): void {
+  if (config.authJwtIssuer !== undefined && config.authJwtAudience === undefined) {
+    throw new ConfigError("AUTH_JWT_AUDIENCE (--auth-jwt-audience): is required with AUTH_JWT_ISSUER");
+  }
+  if (config.authJwtIssuer === undefined && (config.authJwtAudience ?? config.authJwtJwksFile) !== undefined) {
+    throw new ConfigError("AUTH_JWT_ISSUER (--auth-jwt-issuer): is required with AUTH_JWT_AUDIENCE or AUTH_JWT_JWKS_FILE");
+  }
+}
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -148,6 +184,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
   if (config.workers > 1 && config.databaseUrl === undefined) {
     throw new ConfigError("WORKERS (--workers): more than 1 worker needs a Postgres (DATABASE_URL); the embedded database serves one process");
   }
+  checkAuthSettings(config);
   return config;
 }
 
@@ -221,6 +258,23 @@ function parseOriginPolicy(value: string): OriginPolicy {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new Error(`"${origin}" is not an origin such as https://app.example.com`);
   }
   return { kind: "list", origins };
+}
+
+function parseBoolean(value: string): boolean {
+  if (value === "true" || value === "1") return true;
+  if (value === "false" || value === "0" || value === "") return false;
+  throw new Error(`"${value}" is not true or false`);
+}
+
+function parseIssuer(value: string): string | undefined {
+  if (value === "") return undefined;
+  try {
+    const url = new URL(value);
+    if (url.protocol === "https:" || url.protocol === "http:") return value;
+  } catch {
+    // Falls through to the message below.
+  }
+  throw new Error(`"${value}" is not an https:// issuer URL`);
 }
 
 function oneOf(value: string, allowed: readonly string[]): string {

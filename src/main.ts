@@ -2,6 +2,9 @@ import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { pino } from "pino";
+import { AuthConfigError } from "./auth/auth-config-error.js";
+import { buildAuthorizer, describeAuth, type AuthSettings } from "./auth/auth-setup.js";
+import type { Authorizer } from "./auth/authorizer.js";
 import { parseBootstrap, type BootstrapProfile } from "./domain/bootstrap.js";
 import { InvalidFieldError } from "./domain/errors.js";
 import { ConfigError, helpText, loadConfig, wantsHelp } from "./config.js";
@@ -35,11 +38,49 @@ if (config.bootstrapFile !== undefined) {
   }
 }
 
+const authSettings: AuthSettings = {
+  tokensFile: config.authTokensFile,
+  jwt:
+    config.authJwtIssuer === undefined
+      ? undefined
+      : {
+          issuer: config.authJwtIssuer,
+          audience: config.authJwtAudience ?? "",
+          jwksFile: config.authJwtJwksFile,
+          projectsClaim: config.authJwtProjectsClaim,
+          roleClaim: config.authJwtRoleClaim,
+        },
+};
+let authorizer: Authorizer;
+try {
+  authorizer = await buildAuthorizer(authSettings);
+} catch (error) {
+  if (!(error instanceof AuthConfigError)) throw error;
+  process.stderr.write(`Auth: ${error.message}\n`);
+  process.exit(2);
+}
+
 // Asynchronous writes: under load, lines written while one write is in flight
 // go out together instead of one write(2) per RPC on the request path.
 const logDestination = pino.destination({ dest: 1, sync: false });
 const log = pino({ level: config.logLevel }, logDestination);
-if (config.workers > 1 && cluster.isPrimary) await superviseWorkers(config.workers, log, () => logDestination.flushSync());
+
+// SIGHUP re-reads the tokens file (and JWKS file); a bad file is refused and the old one kept.
+function reloadAuth(onReloaded: () => void): void {
+  authorizer.reload().then(
+    () => {
+      log.info({ auth: describeAuth(authSettings) }, "auth files reloaded");
+      onReloaded();
+    },
+    (error: unknown) => log.error(`auth reload refused, keeping the previous files: ${(error as Error).message}`),
+  );
+}
+
+if (config.workers > 1 && cluster.isPrimary) {
+  // The primary checks the files first, so a bad one is refused once, then each worker reloads its own.
+  process.on("SIGHUP", () => reloadAuth(() => Object.values(cluster.workers ?? {}).forEach((worker) => worker?.process.kill("SIGHUP"))));
+  await superviseWorkers(config.workers, log, () => logDestination.flushSync());
+}
 const database = await openDatabase(config.databaseUrl, config.dataDir, config.databasePoolSize);
 const server = await startServer({
   database,
@@ -54,14 +95,18 @@ const server = await startServer({
     if (counts.completed + counts.purged > 0) log.info({ sweep: counts }, "swept conversations");
   },
   corsOrigins: config.corsOrigins,
+  authorizer,
+  publicMetrics: config.publicMetrics,
   onInternalError: (error) => log.error({ err: error }, "internal error"),
 });
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 // The database URL is never logged: it may carry a password.
 log.info(
-  { address: `http://${config.host}:${server.port}`, port: server.port, database: database.kind, version },
-  `serving Dialogflow v2 Conversations on http://${config.host}:${server.port} (${database.kind === "embedded" ? `embedded database in ${config.dataDir}` : "Postgres"})`,
+  { address: `http://${config.host}:${server.port}`, port: server.port, database: database.kind, version, auth: authorizer.enabled ? "token" : "open" },
+  `serving Dialogflow v2 Conversations on http://${config.host}:${server.port} (${database.kind === "embedded" ? `embedded database in ${config.dataDir}` : "Postgres"}; ${describeAuth(authSettings)})`,
 );
+
+process.on("SIGHUP", () => reloadAuth(() => undefined));
 
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

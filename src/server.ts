@@ -2,6 +2,11 @@ import { createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Server as GrpcServer } from "@grpc/grpc-js";
 import type { Logger } from "pino";
+import { authInterceptor } from "./auth/auth-interceptor.js";
+import { createCallGuard } from "./auth/call-guard.js";
+import type { Authorizer } from "./auth/authorizer.js";
+import { createDenialReport } from "./auth/denial-report.js";
+import { gateMetrics } from "./auth/metrics-gate.js";
 import type { BootstrapProfile } from "./domain/bootstrap.js";
 import { Conversations } from "./gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { ConversationProfiles } from "./gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
@@ -54,6 +59,10 @@ export interface ServerOptions {
   readonly corsOrigins?: OriginPolicy;
   /** Where the per-RPC log lines go. */
   readonly log: Logger;
+  /** Who may call (tokens file, JWT); every call is allowed when not given. */
+  readonly authorizer?: Authorizer;
+  /** With an authorizer: serve /metrics without a token. */
+  readonly publicMetrics?: boolean;
   /** Told about failures that are our bugs (they reach clients as INTERNAL). */
   readonly onInternalError: (error: unknown) => void;
 }
@@ -96,16 +105,22 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   };
   const metrics = createMetrics(database);
   const record = createRpcRecorder(options.log, metrics);
+  // Who may call: one guard for gRPC (grpc-js) and for everything connect-node serves.
+  const guard = options.authorizer?.enabled === true ? createCallGuard(options.authorizer, createDenialReport(options.log, metrics.registry)) : undefined;
   // Channelz (grpc-js's per-call introspection) costs on every call and nothing here reads it.
   const grpcServer = new GrpcServer({ "grpc.enable_channelz": 0 });
   for (const { service, implementation } of implementations) {
-    registerGrpcService(grpcServer, service, implementation, { record, onInternalError: options.onInternalError });
+    registerGrpcService(grpcServer, service, implementation, { record, onInternalError: options.onInternalError, guard });
   }
-  // The observer comes first so it sees the status the error interceptor settles on.
-  const interceptors = [rpcObserver(record), errorInterceptor(options.onInternalError)];
+  // The observer comes first so it sees the status the error interceptor settles on;
+  // auth comes before anything that reads the request's data.
+  const auth = guard === undefined ? [] : [authInterceptor(guard)];
+  const interceptors = [rpcObserver(record), ...auth, errorInterceptor(options.onInternalError)];
   // Requests that are not RPCs, tried in order; anything left is a 404.
   const httpRoutes: HttpRoute[] = [
-    createOpsRoute(isReady, metrics),
+    options.authorizer === undefined
+      ? createOpsRoute(isReady, metrics)
+      : gateMetrics(createOpsRoute(isReady, metrics), options.authorizer, options.publicMetrics ?? false),
     createConsoleRoute(),
     createRestRoute({
       services: [Conversations, ConversationProfiles],

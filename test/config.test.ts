@@ -16,6 +16,9 @@ describe("loadConfig", () => {
       logLevel: "info",
       corsOrigins: { kind: "loopback" },
       workers: 1,
+      authJwtProjectsClaim: "projects",
+      authJwtRoleClaim: "role",
+      publicMetrics: false,
     });
   });
 

@@ -4,6 +4,7 @@ import type { Readable } from "node:stream";
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
+import { guardCall, type CallGuard } from "../auth/call-guard.js";
 import { REQUEST_ID_HEADER } from "../observability/rpc-observer.js";
 import type { RpcRecorder } from "../observability/rpc-recorder.js";
 import { toConnectError } from "../services/errors.js";
@@ -22,6 +23,8 @@ export interface GrpcServiceOptions {
   readonly record: RpcRecorder;
   /** Told about failures that are our bugs (they reach clients as INTERNAL). */
   readonly onInternalError: (error: unknown) => void;
+  /** Who may call: checked before the implementation sees the request; every call may when absent. */
+  readonly guard?: CallGuard | undefined;
 }
 
 /** A service implementation: method local names to functions, any subset of the service's methods. */
@@ -83,7 +86,7 @@ function createMethodCall(
   service: DescService,
   method: DescMethod,
   impl: MethodFunction,
-  { record, onInternalError }: GrpcServiceOptions,
+  { record, onInternalError, guard }: GrpcServiceOptions,
 ): MethodCall {
   const input: DescMessage = method.input;
   const output: DescMessage = method.output;
@@ -140,7 +143,9 @@ function createMethodCall(
       // Only a call with a deadline needs its statement cancelled, and so a
       // dedicated database connection; the rest run on the pool as they come.
       const { context } = state;
-      return context.deadline === undefined ? impl(request, context) : withCallSignal(context.signal, () => impl(request, context));
+      const run = (checked: unknown) =>
+        context.deadline === undefined ? impl(checked, context) : withCallSignal(context.signal, () => impl(checked, context));
+      return guard === undefined ? run(request) : guardCall(guard, method, request, context.requestHeader.get("authorization"), run);
     },
     succeed(state) {
       finish(state, 0);

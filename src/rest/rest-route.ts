@@ -19,7 +19,7 @@ export interface RestRouteOptions {
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 // Request headers worth carrying over to the RPC.
-const FORWARDED_HEADERS = [REQUEST_ID_HEADER, "x-goog-request-params", "x-goog-api-client", "user-agent"];
+const FORWARDED_HEADERS = [REQUEST_ID_HEADER, "x-goog-request-params", "x-goog-api-client", "user-agent", "authorization"];
 
 /** REST/JSON per the proto's google.api.http rules, for every path under /v2/. */
 export function createRestRoute(options: RestRouteOptions): HttpRoute {

@@ -1,0 +1,26 @@
+import { Code } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import { Counter, type Registry } from "prom-client";
+import type { DenialListener } from "./call-guard.js";
+
+/**
+ * Logs every refused call (with the principal's name, never its token) and
+ * counts it in auth_denials_total{code,reason}.
+ */
+export function createDenialReport(log: Logger, registry: Registry): DenialListener {
+  const denials = new Counter({
+    name: "auth_denials_total",
+    help: "Calls refused for want of a valid token or of a permission, by code and reason.",
+    labelNames: ["code", "reason"],
+    registers: [registry],
+  });
+  return (denial, method) => {
+    // Codes spelled as rpc_requests_total spells them.
+    const code = Code[denial.code];
+    denials.inc({ code, reason: denial.reason });
+    log.warn(
+      { ...denial.metadata, service: method.parent.typeName, method: method.name, code, reason: denial.reason, principal: denial.principalName ?? null },
+      "call refused",
+    );
+  };
+}

@@ -1,0 +1,149 @@
+import { Code, createClient, type Interceptor } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAuthorizer } from "../src/auth/authorizer.js";
+import { createJwtVerifier } from "../src/auth/jwt-verifier.js";
+import { ConversationProfiles } from "../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
+import { ErrorInfoSchema } from "../src/gen/google/rpc/error_details_pb.js";
+import { failureOf } from "./support/errors.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
+
+// JWT bearer tokens signed with a key made here, checked against a JWKS file
+// and against an issuer's published keys (OIDC discovery on a local server).
+
+const AUDIENCE = "conversations-test";
+
+interface Signer {
+  readonly issuer: string;
+  readonly jwk: JWK;
+  sign(claims: Record<string, unknown>, options?: { expiresIn?: string | number; audience?: string; issuer?: string }): Promise<string>;
+}
+
+async function createSigner(issuer: string): Promise<Signer> {
+  const { privateKey, publicKey } = await generateKeyPair("ES256");
+  const jwk = { ...(await exportJWK(publicKey)), kid: `key-${Math.random().toString(36).slice(2)}`, alg: "ES256", use: "sig" };
+  return {
+    issuer,
+    jwk,
+    sign: (claims, options = {}) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: "ES256", kid: jwk.kid })
+        .setIssuer(options.issuer ?? issuer)
+        .setAudience(options.audience ?? AUDIENCE)
+        .setSubject("user-42")
+        .setIssuedAt()
+        .setExpirationTime(options.expiresIn ?? "5m")
+        .sign(privateKey as CryptoKey),
+  };
+}
+
+function profilesFor(baseUrl: string, token: string | undefined) {
+  const withToken: Interceptor = (next) => (request) => {
+    if (token !== undefined) request.header.set("authorization", `Bearer ${token}`);
+    return next(request);
+  };
+  return createClient(ConversationProfiles, createGrpcTransport({ baseUrl, interceptors: [withToken] }));
+}
+
+async function outcome(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+    return "OK";
+  } catch {
+    const error = await failureOf(call);
+    return `${Code[error.code]} ${error.findDetails(ErrorInfoSchema)[0]?.reason ?? ""}`.trim();
+  }
+}
+
+describe("JWT bearer tokens with a JWKS file", () => {
+  let test: TestServer;
+  let dir: string;
+  let signer: Signer;
+  let jwksFile: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "conversations-jwt-"));
+    signer = await createSigner("https://id.example.test/");
+    jwksFile = join(dir, "jwks.json");
+    await writeFile(jwksFile, JSON.stringify({ keys: [signer.jwk] }));
+    const jwt = await createJwtVerifier({ issuer: signer.issuer, audience: AUDIENCE, jwksFile, projectsClaim: "projects", roleClaim: "role" });
+    test = await startTestServer({ authorizer: await createAuthorizer({ jwt }) });
+  });
+  afterAll(async () => {
+    expect(test.internalErrors).toEqual([]);
+    await test.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const listIn = (token: string | undefined, project = "alpha") => profilesFor(test.baseUrl, token).listConversationProfiles({ parent: `projects/${project}` });
+  const createIn = (token: string | undefined, project = "alpha") =>
+    profilesFor(test.baseUrl, token).createConversationProfile({ parent: `projects/${project}`, conversationProfile: { displayName: "By JWT" } });
+
+  it("serves a reader's reads and an editor's writes within the token's projects", async () => {
+    expect(await outcome(listIn(await signer.sign({ projects: ["alpha"], role: "reader" })))).toBe("OK");
+    expect(await outcome(createIn(await signer.sign({ projects: "alpha beta", role: "editor" }), "beta"))).toBe("OK");
+    expect(await outcome(createIn(await signer.sign({ projects: ["*"], role: "editor" }), "zeta"))).toBe("OK");
+  });
+
+  it("answers PERMISSION_DENIED outside its projects, for a reader writing, and without role or projects claims", async () => {
+    expect(await outcome(listIn(await signer.sign({ projects: ["alpha"], role: "editor" }), "beta"))).toBe("PermissionDenied PROJECT_NOT_ALLOWED");
+    expect(await outcome(createIn(await signer.sign({ projects: ["alpha"], role: "reader" })))).toBe("PermissionDenied ROLE_CANNOT_WRITE");
+    expect(await outcome(listIn(await signer.sign({ projects: ["alpha"] })))).toBe("PermissionDenied TOKEN_GRANTS_NOTHING");
+    expect(await outcome(listIn(await signer.sign({ role: "reader" })))).toBe("PermissionDenied TOKEN_GRANTS_NOTHING");
+  });
+
+  it("answers UNAUTHENTICATED for a missing, expired, foreign or forged token", async () => {
+    const claims = { projects: ["alpha"], role: "editor" };
+    const stranger = await createSigner(signer.issuer);
+    expect(await outcome(listIn(undefined))).toBe("Unauthenticated CREDENTIALS_MISSING");
+    expect(await outcome(listIn(await signer.sign(claims, { expiresIn: Math.floor(Date.now() / 1000) - 120 })))).toBe("Unauthenticated ACCESS_TOKEN_INVALID");
+    expect(await outcome(listIn(await signer.sign(claims, { audience: "someone-else" })))).toBe("Unauthenticated ACCESS_TOKEN_INVALID");
+    expect(await outcome(listIn(await signer.sign(claims, { issuer: "https://evil.example.test/" })))).toBe("Unauthenticated ACCESS_TOKEN_INVALID");
+    expect(await outcome(listIn(await stranger.sign(claims)))).toBe("Unauthenticated ACCESS_TOKEN_INVALID");
+    // The claims of a good token under an "alg: none" header, with a made-up signature.
+    const payload = (await signer.sign(claims)).split(".")[1] ?? "";
+    const algNone = `${Buffer.from(JSON.stringify({ alg: "none", kid: signer.jwk.kid })).toString("base64url")}.${payload}.AAAA`;
+    expect(await outcome(listIn(algNone))).toBe("Unauthenticated ACCESS_TOKEN_INVALID");
+  });
+});
+
+describe("JWT bearer tokens with keys from the issuer (OIDC discovery)", () => {
+  let test: TestServer;
+  let issuerServer: HttpServer;
+  let signer: Signer;
+  let fetches = 0;
+
+  beforeAll(async () => {
+    issuerServer = createServer((request, response) => {
+      fetches++;
+      const base = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}`;
+      response.setHeader("content-type", "application/json");
+      if (request.url === "/.well-known/openid-configuration") response.end(JSON.stringify({ issuer: base, jwks_uri: `${base}/keys` }));
+      else if (request.url === "/keys") response.end(JSON.stringify({ keys: [signer.jwk] }));
+      else response.writeHead(404).end("{}");
+    });
+    await new Promise<void>((resolve) => issuerServer.listen(0, "127.0.0.1", resolve));
+    signer = await createSigner(`http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}`);
+    const jwt = await createJwtVerifier({ issuer: signer.issuer, audience: AUDIENCE, jwksFile: undefined, projectsClaim: "projects", roleClaim: "role" });
+    test = await startTestServer({ authorizer: await createAuthorizer({ jwt }) });
+  });
+  afterAll(async () => {
+    await test.stop();
+    await new Promise((resolve) => issuerServer.close(resolve));
+  });
+
+  it("fetches the issuer's keys once and verifies tokens with them", async () => {
+    const token = await signer.sign({ projects: ["alpha"], role: "reader" });
+    expect(await outcome(profilesFor(test.baseUrl, token).listConversationProfiles({ parent: "projects/alpha" }))).toBe("OK");
+    expect(await outcome(profilesFor(test.baseUrl, token).listConversationProfiles({ parent: "projects/alpha" }))).toBe("OK");
+    expect(fetches).toBe(2);
+    const forged = await (await createSigner(signer.issuer)).sign({ projects: ["alpha"], role: "reader" });
+    expect(await outcome(profilesFor(test.baseUrl, forged).listConversationProfiles({ parent: "projects/alpha" }))).toBe("Unauthenticated ACCESS_TOKEN_INVALID");
+  });
+});
