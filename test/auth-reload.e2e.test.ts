@@ -123,4 +123,46 @@ describe("tokens file at start-up and on SIGHUP", () => {
       await stopMain(running);
     }
   });
+
+  it.skipIf(process.env.TEST_DATABASE_URL === undefined && process.env.DATABASE_URL === undefined)(
+    "passes SIGHUP from the primary to every worker when WORKERS > 1",
+    async () => {
+      await writeFile(tokens.file, tokensFileJson());
+      const running = startMain({ ...databaseEnv(), AUTH_TOKENS_FILE: tokens.file, WORKERS: "2" });
+      try {
+        const started = JSON.parse(await running.waitFor(/serving Dialogflow/)) as { port: number };
+        await waitForLines(running, /serving Dialogflow/, 2);
+        // A fresh connection per call (HTTP/1.1, no keep-alive) so both workers answer some of them.
+        const statuses = async (token: string) => {
+          const seen: number[] = [];
+          for (let i = 0; i < 8; i++) {
+            const response = await fetch(`http://127.0.0.1:${started.port}/google.cloud.dialogflow.v2.Conversations/ListConversations`, {
+              method: "POST",
+              headers: { "content-type": "application/json", authorization: `Bearer ${token}`, connection: "close" },
+              body: JSON.stringify({ parent: "projects/alpha" }),
+            });
+            await response.arrayBuffer();
+            seen.push(response.status);
+          }
+          return [...new Set(seen)];
+        };
+        expect(await statuses("second-token")).toEqual([401]);
+        await writeFile(tokens.file, tokensFileJson({ alphaReader: "second-token" }));
+        running.child.kill("SIGHUP");
+        await waitForLines(running, /auth files reloaded/, 3);
+        expect(await statuses("second-token")).toEqual([200]);
+      } finally {
+        await stopMain(running);
+      }
+    },
+    60_000,
+  );
 });
+
+async function waitForLines(running: Running, pattern: RegExp, count: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (running.lines.filter((line) => pattern.test(line)).length < count) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${count} lines matching ${pattern}: ${running.lines.join("\n")}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
