@@ -81,7 +81,20 @@ if (config.workers > 1 && cluster.isPrimary) {
   process.on("SIGHUP", () => reloadAuth(() => Object.values(cluster.workers ?? {}).forEach((worker) => worker?.process.kill("SIGHUP"))));
   await superviseWorkers(config.workers, log, () => logDestination.flushSync());
 }
-const database = await openDatabase(config.databaseUrl, config.dataDir, config.databasePoolSize);
+// A line at once, so nobody waits on a silent terminal while the database starts.
+log.info(
+  { database: config.databaseUrl === undefined ? "embedded" : "postgres" },
+  config.databaseUrl === undefined ? `starting, embedded Postgres in ${config.dataDir}` : "starting, connecting to Postgres",
+);
+logDestination.flushSync();
+let database;
+try {
+  database = await openDatabase(config.databaseUrl, config.dataDir, config.databasePoolSize);
+} catch (error) {
+  log.fatal({ err: error }, (error as Error).message);
+  logDestination.flushSync();
+  process.exit(1);
+}
 const server = await startServer({
   database,
   log,

@@ -1,7 +1,7 @@
-import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseFilter, type Comparator, type FilterExpr } from "../src/domain/filter.js";
 import { compileFilter, type FilterColumns } from "../src/store/filter-sql.js";
+import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
 
 const COLUMNS: FilterColumns = {
   lifecycle_state: "lifecycle_state",
@@ -139,13 +139,13 @@ describe("compileFilter", () => {
   });
 });
 
-// The compiled SQL run for real on embedded Postgres, over rows chosen so each filter tells.
+// The compiled SQL run for real on Postgres, over rows chosen so each filter tells.
 describe("compiled filters on Postgres", () => {
-  let db: PGlite;
+  let db: TestDatabase;
 
   beforeAll(async () => {
-    db = new PGlite();
-    await db.exec(`
+    db = await createTestDatabase();
+    await db.database.transaction((tx) => tx.exec(`
       CREATE TABLE rows (id text, lifecycle_state int, conversation_stage smallint, conversation_profile text, start_time timestamptz, end_time timestamptz);
       INSERT INTO rows VALUES
         ('a', 1, 1, 'projects/p/locations/global/conversationProfiles/one', '2024-01-01T00:00:00Z', NULL),
@@ -153,20 +153,20 @@ describe("compiled filters on Postgres", () => {
         ('c', 2, 1, 'projects/p/locations/global/conversationProfiles/two', '2024-01-03T00:00:00Z', '2024-01-03T05:00:00Z'),
         ('d', 1, 2, 'projects/p/locations/global/conversationProfiles/two', '2024-01-04T00:00:00.000001Z', NULL),
         ('e', 2, 2, 'it''s "odd" \\ ok', '2024-01-05T00:00:00.5Z', '2024-01-05T00:00:00.75Z');
-    `);
+    `));
   });
   afterAll(async () => {
-    await db.close();
+    await db.dispose();
   });
 
   async function select(text: string): Promise<string[]> {
     const { sql, params } = compile(text, ["unused"]);
-    const result = await db.query<{ id: string }>(`SELECT id FROM rows WHERE id <> $1 AND ${sql} ORDER BY id`, params);
-    return result.rows.map((row) => row.id);
+    const rows = await db.database.query<{ id: string }>({ text: `SELECT id FROM rows WHERE id <> $1 AND ${sql} ORDER BY id` }, params);
+    return rows.map((row) => row.id);
   }
 
   async function countRows(): Promise<number> {
-    return (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM rows")).rows[0]!.n;
+    return (await db.database.query<{ n: number }>({ text: "SELECT count(*)::int AS n FROM rows" }))[0]!.n;
   }
 
   it.each([

@@ -1,9 +1,6 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHumanProfile, startConversation } from "./support/fixtures.js";
 import { createClients } from "./support/test-server.js";
@@ -13,26 +10,22 @@ import { createTestDatabase, type TestDatabase } from "./support/test-database.j
 // lose none of the calls it acknowledged, and the process must exit 0.
 
 describe("graceful shutdown", () => {
-  let testDatabase: TestDatabase | undefined;
-  let dataDir: string | undefined;
+  let testDatabase: TestDatabase;
+  let url: string;
 
   beforeAll(async () => {
-    // A Postgres of its own when one is configured; else the embedded database in a temp dir.
-    if (process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL) {
-      testDatabase = await createTestDatabase();
-      await testDatabase.database.close();
-    } else {
-      dataDir = await mkdtemp(join(tmpdir(), "conversations-shutdown-"));
-    }
+    // A database of its own, which the service (a child process) connects to by URL.
+    testDatabase = await createTestDatabase();
+    await testDatabase.database.close();
+    url = testDatabase.url ?? "";
   });
   afterAll(async () => {
-    if (testDatabase !== undefined) await testDatabase.dispose().catch(() => undefined);
-    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+    await testDatabase.dispose().catch(() => undefined);
   });
 
   it("finishes in-flight calls, loses no acknowledged one, and exits 0 on SIGTERM", async () => {
-    const databaseArgs = testDatabase?.url !== undefined ? ["--database-url", testDatabase.url] : ["--data-dir", dataDir ?? ""];
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--port", "0", ...databaseArgs], {
+    // The compiled service, as npm start runs it.
+    const child = spawn(process.execPath, ["--enable-source-maps", "dist/main.js", "--port", "0", "--database-url", url], {
       env: { ...process.env, DATABASE_URL: "", TEST_DATABASE_URL: "" },
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -73,18 +66,10 @@ describe("graceful shutdown", () => {
     expect(failures).toBeGreaterThan(0); // calls after the signal were refused, not queued forever
 
     const ids = acknowledged.map((name) => name.split("/").pop());
-    let stored: string[];
-    if (testDatabase?.url !== undefined) {
-      const { default: pg } = await import("pg");
-      const client = new pg.Client({ connectionString: testDatabase.url });
-      await client.connect();
-      stored = (await client.query<{ id: string }>("SELECT id FROM conversations WHERE project = 'shutdown'")).rows.map((r) => r.id);
-      await client.end();
-    } else {
-      const db = new PGlite(dataDir);
-      stored = (await db.query<{ id: string }>("SELECT id FROM conversations WHERE project = 'shutdown'")).rows.map((r) => r.id);
-      await db.close();
-    }
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const stored = (await client.query<{ id: string }>("SELECT id FROM conversations WHERE project = 'shutdown'")).rows.map((r) => r.id);
+    await client.end();
     for (const id of ids) expect(stored).toContain(id);
   }, 60_000);
 });

@@ -1,9 +1,12 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHumanProfile } from "./support/fixtures.js";
+import { startService } from "./support/service-process.js";
+import { createClients } from "./support/test-server.js";
 
 const run = promisify(execFile);
 
@@ -15,7 +18,8 @@ interface Outcome {
 
 async function main(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
+    // The compiled service, as npm start runs it.
+    const { stdout, stderr } = await run(process.execPath, ["--enable-source-maps", "dist/main.js", ...args], {
       env: { ...process.env, DATABASE_URL: "", TEST_DATABASE_URL: "", ...env },
       timeout: 20_000,
     });
@@ -32,6 +36,7 @@ describe("start-up", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "conversations-startup-"));
+    await chmod(dir, 0o755); // as root, the embedded server runs as the postgres user
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -59,4 +64,34 @@ describe("start-up", () => {
     expect(outcome.code).toBe(2);
     expect(outcome.stderr.trim()).toMatch(/^Bootstrap file .*: \$\.conversationProfiles\[0\]\.phoneNumbers\[0\] "555-0100" is not an E\.164 number/);
   });
+
+  it("starts on the embedded Postgres with nothing configured, says so at once, and keeps the data across restarts", async () => {
+    const dataDir = join(dir, "embedded");
+    const first = startService(["--port", "0", "--data-dir", dataDir]);
+    const port = await first.serving;
+    // The first line comes before the database is up, the last says where it serves.
+    expect(first.lines[0]).toMatchObject({ msg: expect.stringMatching(/^starting, embedded Postgres in /), database: "embedded" });
+    expect(first.lines.at(-1)).toMatchObject({ port, database: "embedded" });
+    const profile = await createHumanProfile(createClients("grpc", `http://127.0.0.1:${port}`), "projects/firstrun/locations/global");
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+
+    const second = startService(["--port", "0", "--data-dir", dataDir]);
+    const secondPort = await second.serving;
+    const clients = createClients("grpc", `http://127.0.0.1:${secondPort}`);
+    expect(await clients.profiles.getConversationProfile({ name: profile.name })).toMatchObject({ displayName: profile.displayName });
+    second.child.kill("SIGINT");
+    expect(await second.exited).toBe(0);
+  }, 60_000);
+
+  it("refuses a second service on the same data directory with a message naming it", async () => {
+    const dataDir = join(dir, "shared");
+    const first = startService(["--port", "0", "--data-dir", dataDir]);
+    await first.serving;
+    const second = startService(["--port", "0", "--data-dir", dataDir]);
+    expect(await second.exited).not.toBe(0);
+    expect(second.lines.at(-1)).toMatchObject({ level: 60, msg: expect.stringContaining(`${join(dataDir, "postgres")} is already running`) });
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+  }, 60_000);
 });

@@ -1,40 +1,43 @@
-import { PGlite } from "@electric-sql/pglite";
-import type { Database, Statement, Transaction } from "./database.js";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Database, Statement } from "./database.js";
+import { startEmbeddedPostgres } from "./embedded-postgres.js";
+import { createPostgresDatabase } from "./postgres-database.js";
+
+export interface EmbeddedDatabaseOptions {
+  /** Where the data lives (in `<dataDir>/postgres`); undefined means a throwaway directory removed on close. */
+  readonly dataDir: string | undefined;
+  readonly poolSize: number;
+}
 
 /**
- * Postgres compiled to WebAssembly, in process: the default when no
- * DATABASE_URL is given, so the service runs with nothing installed.
- * It runs one statement at a time, which suits a single developer, not production.
+ * The default when no DATABASE_URL is given: a real Postgres server started
+ * from npm-shipped binaries and stopped with the service, reached through the
+ * same pool and statements as any other Postgres.
  */
-export async function createEmbeddedDatabase(dataDir: string | undefined): Promise<Database> {
-  // No directory means in memory, which is what tests want.
-  const db = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
-  await db.waitReady;
-  let statementCount = 0;
-  const run = async <Row>(target: Pick<PGlite, "query">, statement: Statement, values: readonly unknown[]) =>
-    (await target.query<Row>(statement.text, [...values])).rows;
-
+export async function createEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<Database & { readonly created: boolean }> {
+  const scratch = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), "conversations-data-")) : undefined;
+  // mkdtemp makes it private; the server may run as another user (see embedded-postgres.ts).
+  if (scratch !== undefined) await chmod(scratch, 0o755);
+  const directory = join(options.dataDir ?? scratch ?? "", "postgres");
+  const server = await startEmbeddedPostgres({ directory, maxConnections: options.poolSize });
+  const pool = createPostgresDatabase({ url: server.url, maxConnections: options.poolSize });
   return {
     kind: "embedded",
+    created: server.created,
     get statementCount() {
-      return statementCount;
+      return pool.statementCount;
     },
-    async query<Row>(statement: Statement, values: readonly unknown[] = []): Promise<Row[]> {
-      statementCount++;
-      return run<Row>(db, statement, values);
+    query<Row>(statement: Statement, values?: readonly unknown[]) {
+      return pool.query<Row>(statement, values);
     },
-    async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-      return db.transaction((tx) =>
-        work({
-          query: (statement, values = []) => run(tx, statement, values),
-          exec: async (script) => {
-            await tx.exec(script);
-          },
-        }),
-      );
-    },
+    transaction: (work) => pool.transaction(work),
+    poolStats: () => pool.poolStats?.() ?? { total: 0, idle: 0, waiting: 0 },
     async close() {
-      await db.close();
+      await pool.close();
+      await server.stop();
+      if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
     },
   };
 }

