@@ -22,7 +22,7 @@ describe.runIf(postgres)("several workers on one port", () => {
   it("serves calls from both workers and exits 0 on SIGTERM", async () => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "src/main.ts", "--port", "0", "--workers", "2", "--database-url", testDatabase.url ?? ""],
+      ["--enable-source-maps", "dist/main.js", "--port", "0", "--workers", "2", "--database-url", testDatabase.url ?? ""],
       { env: { ...process.env, DATABASE_URL: "", TEST_DATABASE_URL: "", LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "inherit"] },
     );
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -55,7 +55,7 @@ describe.runIf(postgres)("several workers on one port", () => {
 
 describe.skipIf(postgres)("several workers on the embedded database", () => {
   it("is refused: the embedded database serves one process", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--workers", "2"], {
+    const child = spawn(process.execPath, ["--enable-source-maps", "dist/main.js", "--workers", "2"], {
       env: { ...process.env, DATABASE_URL: "", TEST_DATABASE_URL: "" },
       stdio: ["ignore", "ignore", "pipe"],
     });
