@@ -17,7 +17,7 @@ interface Running {
 }
 
 function startMain(env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, ["--enable-source-maps", "dist/main.js"], {
     env: { ...process.env, TEST_DATABASE_URL: "", PORT: "0", SWEEP_INTERVAL: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
