@@ -20,7 +20,15 @@ import { rememberParent, recentParents } from "./recent-parents.js";
 
 const REFRESH_MS = 5000;
 
-const clients = createConsoleClients(askForToken);
+// Declining the token question stops the refreshes from asking again every
+// few seconds; opening a parent asks again.
+let tokenDeclined = false;
+const clients = createConsoleClients(async (reason) => {
+  if (tokenDeclined) return undefined;
+  const token = await askForToken(reason);
+  tokenDeclined = token === undefined;
+  return token;
+});
 let state = readState(location.search);
 let profiles: ConversationProfile[] = [];
 let pageTokens = [""];
@@ -235,6 +243,7 @@ function fillRecentParents(): void {
 parentForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const parent = parentInput.value.trim();
+  tokenDeclined = false;
   if (parent !== "") navigate({ ...state, parent, open: "" });
 });
 for (const tab of ["conversations", "profiles"] as const) {
