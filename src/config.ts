@@ -34,6 +34,12 @@ export interface Config {
   readonly authJwtRoleClaim: string;
   /** Serve /metrics without a token even when auth is on. */
   readonly publicMetrics: boolean;
+  readonly maxMessageBytes: number;
+  readonly maxInFlight: number;
+  readonly maxConcurrentStreams: number;
+  readonly maxConnections: number;
+  readonly requestTimeoutSeconds: number;
+  readonly idleTimeoutSeconds: number;
 }
 
 interface Setting<K extends keyof Config> {
@@ -136,6 +142,54 @@ const SETTINGS = [
     parse: (value) => positiveInteger(value),
   }),
   ...authSettings(),
+  setting({
+    key: "maxMessageBytes",
+    env: "MAX_MESSAGE_BYTES",
+    flag: "--max-message-bytes",
+    fallback: "4194304",
+    description: "largest request message on every protocol; larger ones get RESOURCE_EXHAUSTED (REST: 413) unread",
+    parse: (value) => positiveInteger(value),
+  }),
+  setting({
+    key: "maxInFlight",
+    env: "MAX_IN_FLIGHT",
+    flag: "--max-in-flight",
+    fallback: "1000",
+    description: "calls served at once per process; more are refused at once with RESOURCE_EXHAUSTED (overloaded)",
+    parse: (value) => positiveInteger(value),
+  }),
+  setting({
+    key: "maxConcurrentStreams",
+    env: "MAX_CONCURRENT_STREAMS",
+    flag: "--max-concurrent-streams",
+    fallback: "100",
+    description: "streams one HTTP/2 connection may have open at once",
+    parse: (value) => positiveInteger(value),
+  }),
+  setting({
+    key: "maxConnections",
+    env: "MAX_CONNECTIONS",
+    flag: "--max-connections",
+    fallback: "10000",
+    description: "open connections per process; more are closed as they arrive",
+    parse: (value) => positiveInteger(value),
+  }),
+  setting({
+    key: "requestTimeoutSeconds",
+    env: "REQUEST_TIMEOUT",
+    flag: "--request-timeout",
+    fallback: "30s",
+    description: "a connection that has not sent a whole HTTP/1.1 request, or opened an HTTP/2 stream, by then is closed",
+    parse: positiveDuration,
+  }),
+  setting({
+    key: "idleTimeoutSeconds",
+    env: "IDLE_TIMEOUT",
+    flag: "--idle-timeout",
+    fallback: "5m",
+    description: "HTTP/2 connections with no traffic this long are sent GOAWAY",
+    parse: positiveDuration,
+  }),
 ] as const;
 
 // Who may call: bearer tokens from a tokens file, or JWTs.

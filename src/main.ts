@@ -110,6 +110,14 @@ const server = await startServer({
   corsOrigins: config.corsOrigins,
   authorizer,
   publicMetrics: config.publicMetrics,
+  limits: {
+    maxMessageBytes: config.maxMessageBytes,
+    maxInFlight: config.maxInFlight,
+    maxConcurrentStreams: config.maxConcurrentStreams,
+    maxConnections: config.maxConnections,
+    requestTimeoutMs: config.requestTimeoutSeconds * 1000,
+    idleTimeoutMs: config.idleTimeoutSeconds * 1000,
+  },
   onInternalError: (error) => log.error({ err: error }, "internal error"),
 });
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };

@@ -21,6 +21,9 @@ import { createConsoleRoute } from "./http/console-route.js";
 import { applyCors, type OriginPolicy } from "./http/cors.js";
 import { chainHttpRoutes, type HttpRoute } from "./http/http-routes.js";
 import { listenOnOnePort, type OnePortListener } from "./http/one-port-listener.js";
+import { createInFlight } from "./limits/in-flight.js";
+import { inFlightInterceptor } from "./limits/in-flight-interceptor.js";
+import { DEFAULT_LIMITS, type Limits } from "./limits/limits.js";
 import { startSweeper } from "./lifecycle/sweeper.js";
 import { createMetrics } from "./observability/metrics.js";
 import { createOpsRoute } from "./observability/ops-routes.js";
@@ -65,6 +68,8 @@ export interface ServerOptions {
   readonly publicMetrics?: boolean;
   /** Told about failures that are our bugs (they reach clients as INTERNAL). */
   readonly onInternalError: (error: unknown) => void;
+  /** Bounds on what clients can hold; DEFAULT_LIMITS for any not given. */
+  readonly limits?: Partial<Limits>;
 }
 
 export interface Server {
@@ -108,14 +113,31 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   // Who may call: one guard for gRPC (grpc-js) and for everything connect-node serves.
   const guard = options.authorizer?.enabled === true ? createCallGuard(options.authorizer, createDenialReport(options.log, metrics.registry)) : undefined;
   // Channelz (grpc-js's per-call introspection) costs on every call and nothing here reads it.
-  const grpcServer = new GrpcServer({ "grpc.enable_channelz": 0 });
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const inFlight = createInFlight(limits.maxInFlight);
+  const grpcServer = new GrpcServer({
+    "grpc.enable_channelz": 0,
+    // grpc-js reads the length prefix and refuses a larger message before buffering it.
+    "grpc.max_receive_message_length": limits.maxMessageBytes,
+  });
   for (const { service, implementation } of implementations) {
-    registerGrpcService(grpcServer, service, implementation, { record, onInternalError: options.onInternalError, guard });
+    registerGrpcService(grpcServer, service, implementation, {
+      record,
+      onInternalError: options.onInternalError,
+      guard,
+      inFlight,
+      maxInFlight: limits.maxInFlight,
+    });
   }
-  // The observer comes first so it sees the status the error interceptor settles on;
-  // auth comes before anything that reads the request's data.
+  // The observer comes first so it sees the status the error interceptor settles on; overload is
+  // shed before any other work; auth comes before anything that reads the request's data.
   const auth = guard === undefined ? [] : [authInterceptor(guard)];
-  const interceptors = [rpcObserver(record), ...auth, errorInterceptor(options.onInternalError)];
+  const interceptors = [
+    rpcObserver(record),
+    inFlightInterceptor(inFlight, limits.maxInFlight),
+    ...auth,
+    errorInterceptor(options.onInternalError),
+  ];
   // Requests that are not RPCs, tried in order; anything left is a 404.
   const httpRoutes: HttpRoute[] = [
     options.authorizer === undefined
@@ -125,12 +147,15 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     createRestRoute({
       services: [Conversations, ConversationProfiles],
       transport: createRouterTransport(routes, { router: { interceptors } }),
+      maxBodyBytes: limits.maxMessageBytes,
     }),
   ];
 
   const handler = connectNodeAdapter({
     routes,
     interceptors,
+    // Checked against Content-Length and each envelope's length prefix before the body is read.
+    readMaxBytes: limits.maxMessageBytes,
     fallback: chainHttpRoutes(httpRoutes),
     // gzip costs more CPU than it saves on loopback and LAN links for responses
     // of a few kB (a page of 100 conversations); only large pages are compressed.
@@ -143,6 +168,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
       if (!applyCors(corsOrigins, request, response)) handler(request, response);
     },
     grpc: (http2) => takeGrpcStreamHandler(grpcServer, http2),
+    limits,
     host: options.host,
     port: options.port,
   });

@@ -19,6 +19,12 @@ describe("loadConfig", () => {
       authJwtProjectsClaim: "projects",
       authJwtRoleClaim: "role",
       publicMetrics: false,
+      maxMessageBytes: 4_194_304,
+      maxInFlight: 1000,
+      maxConcurrentStreams: 100,
+      maxConnections: 10_000,
+      requestTimeoutSeconds: 30,
+      idleTimeoutSeconds: 300,
     });
   });
 

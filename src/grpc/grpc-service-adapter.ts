@@ -7,6 +7,7 @@ import * as grpc from "@grpc/grpc-js";
 import { guardCall, type CallGuard } from "../auth/call-guard.js";
 import { REQUEST_ID_HEADER } from "../observability/rpc-observer.js";
 import type { RpcRecorder } from "../observability/rpc-recorder.js";
+import { overloaded, type InFlight } from "../limits/in-flight.js";
 import { toConnectError } from "../services/errors.js";
 import { withCallSignal } from "../store/call-signal.js";
 import { grpcHandlerContext, type GrpcCall, type GrpcHandlerContext } from "./grpc-handler-context.js";
@@ -21,6 +22,9 @@ import { grpcStatusOf } from "./grpc-status.js";
 
 export interface GrpcServiceOptions {
   readonly record: RpcRecorder;
+  /** Calls in flight, shared with the other protocols; a call finding no slot is refused as overload. */
+  readonly inFlight: InFlight;
+  readonly maxInFlight: number;
   /** Told about failures that are our bugs (they reach clients as INTERNAL). */
   readonly onInternalError: (error: unknown) => void;
   /** Who may call: checked before the implementation sees the request; every call may when absent. */
@@ -76,6 +80,10 @@ interface MethodCall {
 
 interface CallState {
   readonly started: number;
+  /** Takes a slot of the in-flight bound, or throws the overload error. */
+  admit(): void;
+  /** Whether it holds a slot, to give back when the call ends. */
+  admitted: boolean;
   readonly requestId: string;
   readonly context: GrpcHandlerContext;
   /** Initial metadata: the request id, and headers the implementation set. */
@@ -86,11 +94,12 @@ function createMethodCall(
   service: DescService,
   method: DescMethod,
   impl: MethodFunction,
-  { record, onInternalError, guard }: GrpcServiceOptions,
+  { record, onInternalError, guard, inFlight, maxInFlight }: GrpcServiceOptions,
 ): MethodCall {
   const input: DescMessage = method.input;
   const output: DescMessage = method.output;
   const finish = (state: CallState, code: Code | 0) => {
+    if (state.admitted) inFlight.leave();
     state.context.finish();
     record({
       service: service.typeName,
@@ -117,8 +126,13 @@ function createMethodCall(
       const [sent] = call.metadata.get(REQUEST_ID_HEADER);
       const requestId = typeof sent === "string" ? sent : randomUUID();
       const context = grpcHandlerContext(call, service, method);
-      return {
+      const state: CallState = {
         started: performance.now(),
+        admitted: false,
+        admit() {
+          if (!inFlight.enter()) throw overloaded(maxInFlight);
+          state.admitted = true;
+        },
         requestId,
         context,
         headers() {
@@ -128,6 +142,7 @@ function createMethodCall(
           return metadata;
         },
       };
+      return state;
     },
     decode,
     async *decodeStream(messages) {
@@ -188,14 +203,20 @@ function handlerFor(method: DescMethod, call: MethodCall): GrpcHandler {
 function unaryHandler(call: MethodCall): grpc.handleUnaryCall<Buffer, Buffer> {
   return (grpcCall, callback) => {
     const state = call.begin(grpcCall);
-    respondOnce(call, state, grpcCall, callback, () => call.invoke(call.decode(grpcCall.request), state));
+    respondOnce(call, state, grpcCall, callback, () => {
+      state.admit();
+      return call.invoke(call.decode(grpcCall.request), state);
+    });
   };
 }
 
 function clientStreamingHandler(call: MethodCall): grpc.handleClientStreamingCall<Buffer, Buffer> {
   return (grpcCall, callback) => {
     const state = call.begin(grpcCall);
-    respondOnce(call, state, grpcCall, callback, () => call.invoke(call.decodeStream(grpcCall), state));
+    respondOnce(call, state, grpcCall, callback, () => {
+      state.admit();
+      return call.invoke(call.decodeStream(grpcCall), state);
+    });
   };
 }
 
@@ -233,14 +254,20 @@ function respondOnce(
 function serverStreamingHandler(call: MethodCall): grpc.handleServerStreamingCall<Buffer, Buffer> {
   return (grpcCall) => {
     const state = call.begin(grpcCall);
-    stream(call, state, grpcCall, () => call.invoke(call.decode(grpcCall.request), state));
+    stream(call, state, grpcCall, () => {
+      state.admit();
+      return call.invoke(call.decode(grpcCall.request), state);
+    });
   };
 }
 
 function bidiStreamingHandler(call: MethodCall): grpc.handleBidiStreamingCall<Buffer, Buffer> {
   return (grpcCall) => {
     const state = call.begin(grpcCall);
-    stream(call, state, grpcCall, () => call.invoke(call.decodeStream(grpcCall), state));
+    stream(call, state, grpcCall, () => {
+      state.admit();
+      return call.invoke(call.decodeStream(grpcCall), state);
+    });
   };
 }
 

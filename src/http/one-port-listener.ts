@@ -10,6 +10,7 @@ import {
 } from "node:http2";
 import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
 import type { StreamListener } from "../grpc/grpc-js-streams.js";
+import type { Limits } from "../limits/limits.js";
 
 export type HttpHandler = (
   request: Parameters<RequestListener>[0] | Http2ServerRequest,
@@ -24,6 +25,7 @@ export interface OnePortOptions {
   readonly host: string;
   /** 0 picks a free port. */
   readonly port: number;
+  readonly limits: Pick<Limits, "maxConcurrentStreams" | "maxConnections" | "requestTimeoutMs" | "idleTimeoutMs">;
 }
 
 export interface OnePortListener {
@@ -55,8 +57,21 @@ const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
  * and every other stream (Connect, gRPC-Web) to the HTTP handler.
  */
 export async function listenOnOnePort(options: OnePortOptions): Promise<OnePortListener> {
-  const http1 = createHttp1Server(options.http);
-  const http2 = createHttp2Server({}, options.http);
+  const { limits } = options;
+  const http1 = createHttp1Server(
+    {
+      // A request's headers, and the whole request, must arrive within the request timeout (slowloris).
+      headersTimeout: limits.requestTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs),
+    },
+    options.http,
+  );
+  // Node's HTTP/1.1 server enforces those timeouts from a timer it starts on
+  // "listening"; this one never listens (connections are handed to it), so
+  // it is told it serves now.
+  http1.emit("listening");
+  const http2 = createHttp2Server({ settings: { maxConcurrentStreams: limits.maxConcurrentStreams } }, options.http);
   // Node's HTTP/2 server turns each stream into a request/response pair with a
   // "stream" listener of its own; it is taken off so the router below calls it
   // only for streams that are not gRPC.
@@ -73,7 +88,14 @@ export async function listenOnOnePort(options: OnePortOptions): Promise<OnePortL
   const sessions = new Set<ServerHttp2Session>();
   http2.on("session", (session: ServerHttp2Session) => {
     sessions.add(session);
-    session.once("close", () => sessions.delete(session));
+    // A session that opens no stream in time is dropped; one that goes quiet is told to go away.
+    const firstStream = setTimeout(() => session.destroy(), limits.requestTimeoutMs);
+    session.once("stream", () => clearTimeout(firstStream));
+    session.setTimeout(limits.idleTimeoutMs, () => session.close());
+    session.once("close", () => {
+      clearTimeout(firstStream);
+      sessions.delete(session);
+    });
   });
 
   const track = (socket: Socket) => {
@@ -92,7 +114,10 @@ export async function listenOnOnePort(options: OnePortOptions): Promise<OnePortL
   };
   const routeConnection = (socket: Socket) => {
     track(socket);
+    // Silent connections are closed; once bytes arrive, the servers' own timeouts take over.
+    socket.setTimeout(limits.requestTimeoutMs, () => socket.destroy());
     socket.once("data", (first: Buffer) => {
+      socket.setTimeout(0);
       socket.pause();
       socket.unshift(first);
       if (startsLikeHttp2(first)) {
@@ -106,6 +131,8 @@ export async function listenOnOnePort(options: OnePortOptions): Promise<OnePortL
   };
 
   const tcp = createTcpServer(routeConnection);
+  // Connections past the cap are closed as they arrive, before they cost anything.
+  tcp.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
     tcp.once("error", reject);
     tcp.listen(options.port, options.host, () => resolve());

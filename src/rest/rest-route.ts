@@ -15,9 +15,10 @@ export interface RestRouteOptions {
    * are shared.
    */
   readonly transport: Transport;
+  /** Larger bodies are refused with 413 before they are read (by Content-Length) or as soon as they pass it. */
+  readonly maxBodyBytes: number;
 }
 
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
 // Request headers worth carrying over to the RPC.
 const FORWARDED_HEADERS = [REQUEST_ID_HEADER, "x-goog-request-params", "x-goog-api-client", "user-agent", "authorization"];
 
@@ -27,7 +28,7 @@ export function createRestRoute(options: RestRouteOptions): HttpRoute {
   return (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     if (!url.pathname.startsWith("/v2/")) return false;
-    serve(bindings, options.transport, url, request, response)
+    serve(bindings, options.transport, options.maxBodyBytes, url, request, response)
       .catch((error: unknown): Outcome => {
         const connectError = ConnectError.from(error);
         return { ...toRestError(connectError), requestId: connectError.metadata.get(REQUEST_ID_HEADER) };
@@ -49,6 +50,7 @@ interface Outcome extends RestError {
 async function serve(
   bindings: readonly HttpBinding[],
   transport: Transport,
+  maxBodyBytes: number,
   url: URL,
   request: HttpRequest,
   response: HttpResponse,
@@ -69,7 +71,11 @@ async function serve(
   if (binding.body !== "") {
     let body: JsonValue;
     try {
-      body = parseBody(await readBody(request));
+      const declared = Number(request.headers["content-length"] ?? 0);
+      if (declared > maxBodyBytes) return tooLarge(maxBodyBytes);
+      const text = await readBody(request, maxBodyBytes);
+      if (text === undefined) return tooLarge(maxBodyBytes);
+      body = parseBody(text);
     } catch (error) {
       if (error instanceof ConnectError) throw error;
       throw new ConnectError(`The request body is not valid JSON: ${(error as Error).message}`, Code.InvalidArgument);
@@ -109,15 +115,20 @@ async function serve(
   };
 }
 
-async function readBody(request: HttpRequest): Promise<string> {
+/** The body as text; undefined as soon as it grows past `max` (the rest is not read). */
+async function readBody(request: HttpRequest, max: number): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ConnectError(`The request body exceeds ${MAX_BODY_BYTES} bytes`, Code.InvalidArgument);
+    if (size > max) return undefined;
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+function tooLarge(max: number): Outcome {
+  return restError(Code.ResourceExhausted, `The request body is larger than ${max} bytes (MAX_MESSAGE_BYTES)`, 413);
 }
 
 function forwardedHeaders(request: HttpRequest): Headers {

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { StoreUnavailableError } from "../domain/errors.js";
+import { ExhaustedError, StoreUnavailableError } from "../domain/errors.js";
 import { currentCallSignal } from "./call-signal.js";
 import type { Database, Statement, Transaction } from "./database.js";
 
@@ -26,6 +26,15 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
   // the process; the pool drops it and the next call connects afresh.
   pool.on("error", () => {});
   let statementCount = 0;
+  const maxConnections = options.maxConnections ?? 20;
+  // Waiting too long for a connection while every one is busy running
+  // statements is overload, not an outage: the database answers, we ask too much.
+  const rethrow = (error: unknown): never => {
+    if (error instanceof Error && error.message.includes("timeout exceeded when trying to connect") && pool.totalCount >= maxConnections) {
+      throw new ExhaustedError("OVERLOADED", "The server is overloaded: every database connection stayed busy; retry with exponential backoff");
+    }
+    return rethrowConnectionError(error);
+  };
 
   return {
     kind: "postgres",
@@ -35,14 +44,14 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
     async query<Row>(statement: Statement, values: readonly unknown[] = []): Promise<Row[]> {
       statementCount++;
       const signal = currentCallSignal();
-      if (signal === undefined) return runQuery<Row>(pool, statement, values);
+      if (signal === undefined) return runQuery<Row>(pool, statement, values, rethrow);
       signal.throwIfAborted();
       // A client of our own, so the backend running the statement is known and can be cancelled.
-      const client = await pool.connect().catch(rethrowConnectionError);
+      const client = await pool.connect().catch(rethrow);
       const cancel = () => void pool.query("SELECT pg_cancel_backend($1)", [backendPid(client)]).catch(() => undefined);
       signal.addEventListener("abort", cancel);
       try {
-        return await runQuery<Row>(client, statement, values);
+        return await runQuery<Row>(client, statement, values, rethrow);
       } finally {
         signal.removeEventListener("abort", cancel);
         client.release();
@@ -52,11 +61,11 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
       return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
     },
     async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-      const client = await pool.connect().catch(rethrowConnectionError);
+      const client = await pool.connect().catch(rethrow);
       try {
         await client.query("BEGIN");
         const result = await work({
-          query: (statement, values = []) => runQuery(client, statement, values),
+          query: (statement, values = []) => runQuery(client, statement, values, rethrow),
           exec: async (script) => {
             await client.query(script);
           },
@@ -80,12 +89,13 @@ async function runQuery<Row>(
   target: pg.Pool | pg.PoolClient,
   statement: Statement,
   values: readonly unknown[],
+  rethrow: (error: unknown) => never,
 ): Promise<Row[]> {
   try {
-    const result = await target.query({ name: statement.name, text: statement.text, values: [...values] });
+    const result = await target.query({ name: statement.name, text: statement.text, values: values as unknown[] });
     return result.rows as Row[];
   } catch (error) {
-    return rethrowConnectionError(error);
+    return rethrow(error);
   }
 }
 
