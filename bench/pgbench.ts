@@ -35,6 +35,10 @@ export async function pgbench(
     const latency = Number(/latency average = ([\d.]+) ms/.exec(stdout)?.[1] ?? NaN);
     const failed = Number(/number of failed transactions: (\d+)/.exec(stdout)?.[1] ?? 0);
     return { rps, p50: latency, p99: NaN, failed };
+  } catch (error) {
+    // A shared Postgres may refuse connections for a moment; the round records no figure rather than ending the run.
+    console.error(`pgbench failed: ${(error as { stderr?: string }).stderr?.split("\n")[0] ?? String(error)}`);
+    return { rps: NaN, p50: NaN, p99: NaN, failed: 1 };
   } finally {
     await rm(script, { force: true });
   }

@@ -33,7 +33,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 16);
-const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 20);
+// Every server (and pgbench) gets a pool this size; Postgres's max_connections (100) is shared with
+// whatever else runs on the machine.
+const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 10);
 const WORKERS = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number);
 const LOAD_CPU = "0";
 const SERVER_CPU = "1";
