@@ -1,8 +1,9 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { createServer, get, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConsoleRoute, findConsoleDir } from "../src/http/console-route.js";
 import { chainHttpRoutes } from "../src/http/http-routes.js";
@@ -47,6 +48,41 @@ describe("the console route", () => {
     expect(script.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
     expect(await script.text()).toBe("export {};");
     expect((await fetch(`${base}/console/console.css`)).headers.get("content-type")).toBe("text/css; charset=utf-8");
+  });
+
+  /** A raw GET, so the encoding on the wire can be seen (fetch decodes it). */
+  function rawGet(path: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      get(`${base}${path}`, { headers }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
+      }).on("error", reject);
+    });
+  }
+
+  it("sends gzip to clients that accept it, plain bytes to others", async () => {
+    const zipped = await rawGet("/console/console.js", { "accept-encoding": "gzip, deflate, br" });
+    expect(zipped.headers["content-encoding"]).toBe("gzip");
+    expect(zipped.headers.vary).toContain("Accept-Encoding");
+    expect(gunzipSync(zipped.body).toString()).toBe("export {};");
+    const plain = await rawGet("/console/console.js", {});
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    expect(plain.body.toString()).toBe("export {};");
+  });
+
+  it("answers a revalidation with 304 until the file is rebuilt", async () => {
+    const first = await rawGet("/console/console.css", {});
+    const etag = String(first.headers.etag);
+    expect(first.headers["cache-control"]).toBe("no-cache");
+    const again = await rawGet("/console/console.css", { "if-none-match": etag });
+    expect(again.status).toBe(304);
+    expect(again.body.length).toBe(0);
+    await writeFile(join(dir, "console.css"), "body{color:red}");
+    const rebuilt = await rawGet("/console/console.css", { "if-none-match": etag });
+    expect(rebuilt.status).toBe(200);
+    expect(rebuilt.body.toString()).toBe("body{color:red}");
+    expect(rebuilt.headers.etag).not.toBe(etag);
   });
 
   it("redirects /console to /console/, keeping the query", async () => {

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createConsoleFiles } from "./console-files.js";
 import type { HttpRoute } from "./http-routes.js";
 
 // The web console: static files that `npm run build:console` writes to
@@ -20,7 +20,7 @@ const SECURITY_HEADERS: Record<string, string> = {
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
-  // Files keep their names across builds, so browsers revalidate each time.
+  // Files keep their names across builds, so browsers revalidate each time (a 304 by ETag).
   "cache-control": "no-cache",
 };
 
@@ -36,6 +36,7 @@ export function findConsoleDir(from: string = dirname(fileURLToPath(import.meta.
 
 /** GET/HEAD /console/ and its files; /console redirects to /console/. */
 export function createConsoleRoute(consoleDir: string = findConsoleDir()): HttpRoute {
+  const files = createConsoleFiles(consoleDir);
   return (request, response) => {
     const [path = "", query] = (request.url ?? "").split("?", 2);
     if (path !== "/console" && !path.startsWith("/console/")) return false;
@@ -57,13 +58,24 @@ export function createConsoleRoute(consoleDir: string = findConsoleDir()): HttpR
       reply(response, 404, "text/plain; charset=utf-8", "Not found\n");
       return true;
     }
-    readFile(join(consoleDir, file)).then(
-      (body) => reply(response, 200, CONTENT_TYPES[extension] ?? "application/octet-stream", request.method === "HEAD" ? undefined : body),
+    files.read(file).then(
+      (found) => {
+        const contentType = CONTENT_TYPES[extension] ?? "application/octet-stream";
+        response.setHeader("etag", found.etag);
+        const vary = response.getHeader("vary");
+        response.setHeader("vary", vary === undefined ? "Accept-Encoding" : `${String(vary)}, Accept-Encoding`);
+        if (request.headers["if-none-match"] === found.etag) return reply(response, 304, contentType, undefined);
+        const gzipped = /\bgzip\b/.test(String(request.headers["accept-encoding"] ?? ""));
+        const body = gzipped ? found.gzipped : found.body;
+        if (gzipped) response.setHeader("content-encoding", "gzip");
+        response.setHeader("content-length", body.length);
+        reply(response, 200, contentType, request.method === "HEAD" ? undefined : body);
+      },
       (error: NodeJS.ErrnoException) =>
         error.code === "ENOENT" && file === "index.html"
           ? reply(response, 404, "text/plain; charset=utf-8", `The console is not built: run npm run build:console (looked in ${consoleDir}).\n`)
           : reply(response, 404, "text/plain; charset=utf-8", "Not found\n"),
-    );
+    ).catch(() => response.destroy());
     return true;
   };
 }
