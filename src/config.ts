@@ -40,6 +40,8 @@ export interface Config {
   readonly maxConnections: number;
   readonly requestTimeoutSeconds: number;
   readonly idleTimeoutSeconds: number;
+  /** Serve the emulator's reset endpoints, which erase data: for test suites only. */
+  readonly emulatorReset: boolean;
 }
 
 interface Setting<K extends keyof Config> {
@@ -140,6 +142,14 @@ const SETTINGS = [
     fallback: "1",
     description: "server processes sharing the port, one per CPU core is the most that helps; above 1 needs DATABASE_URL",
     parse: (value) => positiveInteger(value),
+  }),
+  setting({
+    key: "emulatorReset",
+    env: "EMULATOR_RESET",
+    flag: "--emulator-reset",
+    fallback: "false",
+    description: "true serves DELETE /emulator/v1/projects[/{project}], which erases data (for test suites; never in production)",
+    parse: parseBoolean,
   }),
   ...authSettings(),
   setting({

@@ -118,6 +118,7 @@ const server = await startServer({
     requestTimeoutMs: config.requestTimeoutSeconds * 1000,
     idleTimeoutMs: config.idleTimeoutSeconds * 1000,
   },
+  emulatorReset: config.emulatorReset,
   onInternalError: (error) => log.error({ err: error }, "internal error"),
 });
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };

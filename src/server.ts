@@ -17,6 +17,7 @@ import { takeGrpcStreamHandler } from "./grpc/grpc-js-streams.js";
 import { registerGrpcService } from "./grpc/grpc-service-adapter.js";
 import { createHealthService } from "./health/health-service.js";
 import { createReadinessProbe } from "./health/readiness.js";
+import { createResetRoute } from "./emulator/reset-route.js";
 import { createConsoleRoute } from "./http/console-route.js";
 import { applyCors, type OriginPolicy } from "./http/cors.js";
 import { chainHttpRoutes, type HttpRoute } from "./http/http-routes.js";
@@ -66,6 +67,8 @@ export interface ServerOptions {
   readonly authorizer?: Authorizer;
   /** With an authorizer: serve /metrics without a token. */
   readonly publicMetrics?: boolean;
+  /** Serve the emulator's reset endpoints (DELETE /emulator/v1/projects...), which erase data. */
+  readonly emulatorReset?: boolean;
   /** Told about failures that are our bugs (they reach clients as INTERNAL). */
   readonly onInternalError: (error: unknown) => void;
   /** Bounds on what clients can hold; DEFAULT_LIMITS for any not given. */
@@ -144,6 +147,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
       ? createOpsRoute(isReady, metrics)
       : gateMetrics(createOpsRoute(isReady, metrics), options.authorizer, options.publicMetrics ?? false),
     createConsoleRoute(),
+    ...(options.emulatorReset === true ? [createResetRoute(database, options.authorizer)] : []),
     createRestRoute({
       services: [Conversations, ConversationProfiles],
       transport: createRouterTransport(routes, { router: { interceptors } }),

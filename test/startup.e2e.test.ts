@@ -73,6 +73,11 @@ describe("start-up", () => {
     expect(first.lines[0]).toMatchObject({ msg: expect.stringMatching(/^starting, embedded Postgres in /), database: "embedded" });
     expect(first.lines.at(-1)).toMatchObject({ port, database: "embedded" });
     const profile = await createHumanProfile(createClients("grpc", `http://127.0.0.1:${port}`), "projects/firstrun/locations/global");
+    // The export command works beside the running service, on its embedded Postgres.
+    const exported = await run(process.execPath, ["dist/cli.js", "export", "--project", "firstrun", "--data-dir", dataDir], {
+      env: { ...process.env, DATABASE_URL: "", TEST_DATABASE_URL: "" },
+    });
+    expect(JSON.parse(exported.stdout)).toMatchObject({ project: "firstrun", tables: { conversation_profiles: [{ id: profile.name.split("/").pop() }] } });
     first.child.kill("SIGTERM");
     expect(await first.exited).toBe(0);
 

@@ -9,6 +9,8 @@ export interface EmbeddedDatabaseOptions {
   /** Where the data lives (in `<dataDir>/postgres`); undefined means a throwaway directory removed on close. */
   readonly dataDir: string | undefined;
   readonly poolSize: number;
+  /** Connect to the server the running service started on dataDir, if any (see embedded-postgres.ts). */
+  readonly useRunning?: boolean;
 }
 
 /**
@@ -21,7 +23,7 @@ export async function createEmbeddedDatabase(options: EmbeddedDatabaseOptions): 
   // mkdtemp makes it private; the server may run as another user (see embedded-postgres.ts).
   if (scratch !== undefined) await chmod(scratch, 0o755);
   const directory = join(options.dataDir ?? scratch ?? "", "postgres");
-  const server = await startEmbeddedPostgres({ directory, maxConnections: options.poolSize });
+  const server = await startEmbeddedPostgres({ directory, maxConnections: options.poolSize, useRunning: options.useRunning });
   const pool = createPostgresDatabase({ url: server.url, maxConnections: options.poolSize });
   return {
     kind: "embedded",

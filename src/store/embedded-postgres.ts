@@ -25,6 +25,12 @@ export interface EmbeddedPostgresOptions {
   readonly directory: string;
   /** The most connections a client of this server will open. */
   readonly maxConnections: number;
+  /**
+   * When a server already runs on this directory (the service is up), connect
+   * to it instead of refusing; stop() then leaves it running. For commands
+   * such as export that work beside the service.
+   */
+  readonly useRunning?: boolean;
 }
 
 interface Binaries {
@@ -66,7 +72,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const created = !(await exists(join(directory, "PG_VERSION")));
   if (created) await initialise(binaries, directory, owner);
 
-  await refuseIfRunning(directory);
+  const running = await runningServer(directory);
+  if (running !== undefined && options.useRunning === true) {
+    return { url: socketUrl(running.socketDirectory, running.port), created: false, stop: async () => {} };
+  }
+  if (running !== undefined) {
+    throw new Error(
+      `the embedded Postgres in ${directory} is already running (process ${running.pid}): another service uses this data directory, ` +
+        `or one that was killed left it behind (stop it with kill -INT ${running.pid})`,
+    );
+  }
   const socketDirectory = await socketDirectoryFor(directory, owner);
   const log = await open(join(directory, "server.log"), "a");
   const settings = [...SERVER_SETTINGS, `max_connections=${options.maxConnections + 3}`, `unix_socket_directories=${socketDirectory}`];
@@ -84,8 +99,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const stopOnExit = () => server.kill("SIGINT");
   process.once("exit", stopOnExit);
 
-  // The host in the query names the socket directory; "localhost" only keeps the URL well-formed.
-  const url = `postgres://${SUPERUSER}@localhost/postgres?host=${encodeURIComponent(socketDirectory)}&port=${SOCKET_PORT}`;
+  const url = socketUrl(socketDirectory, SOCKET_PORT);
   try {
     await waitUntilAccepting(url, exited);
   } catch (error) {
@@ -151,15 +165,21 @@ async function initialise(binaries: Binaries, directory: string, owner: { uid?: 
   await rename(scratch, directory);
 }
 
-/** One server per directory: a second would reach the first one's socket and share its data unawares. */
-async function refuseIfRunning(directory: string): Promise<void> {
-  const pidFile = await readFile(join(directory, "postmaster.pid"), "utf8").catch(() => undefined);
-  const pid = Number(pidFile?.split("\n")[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
-  throw new Error(
-    `the embedded Postgres in ${directory} is already running (process ${pid}): another service uses this data directory, ` +
-      `or one that was killed left it behind (stop it with kill -INT ${pid})`,
-  );
+// The host in the query names the socket directory; "localhost" only keeps the URL well-formed.
+function socketUrl(socketDirectory: string, port: number): string {
+  return `postgres://${SUPERUSER}@localhost/postgres?host=${encodeURIComponent(socketDirectory)}&port=${port}`;
+}
+
+/**
+ * The server already running on this directory, from its postmaster.pid (pid,
+ * data directory, start time, port, socket directory, ...). One server per
+ * directory: a second would reach the first one's socket and share its data unawares.
+ */
+async function runningServer(directory: string): Promise<{ pid: number; port: number; socketDirectory: string } | undefined> {
+  const lines = (await readFile(join(directory, "postmaster.pid"), "utf8").catch(() => "")).split("\n");
+  const pid = Number(lines[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+  return { pid, port: Number(lines[3]), socketDirectory: lines[4] ?? directory };
 }
 
 function isAlive(pid: number): boolean {
