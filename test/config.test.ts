@@ -25,7 +25,14 @@ describe("loadConfig", () => {
       maxConnections: 10_000,
       requestTimeoutSeconds: 30,
       idleTimeoutSeconds: 300,
+      emulatorReset: false,
     });
+  });
+
+  it("erases nothing by default: the reset endpoints only with EMULATOR_RESET=true", () => {
+    expect(loadConfig([], { EMULATOR_RESET: "true" }).emulatorReset).toBe(true);
+    expect(loadConfig(["--emulator-reset", "false"], { EMULATOR_RESET: "true" }).emulatorReset).toBe(false);
+    expect(() => loadConfig([], { EMULATOR_RESET: "yes" })).toThrow(/EMULATOR_RESET \(--emulator-reset\): "yes" is not true or false/);
   });
 
   it("takes WORKERS above 1 only with a Postgres", () => {

@@ -131,16 +131,24 @@ async function findBinaries(): Promise<Binaries> {
 /** Postgres refuses to run as root: as root, run it as the (created if need be) postgres user. */
 async function serverUser(): Promise<{ uid?: number; gid?: number }> {
   if (process.getuid?.() !== 0) return {};
-  const lookup = async () => ({
-    uid: Number((await run("id", ["-u", SUPERUSER])).stdout),
-    gid: Number((await run("id", ["-g", SUPERUSER])).stdout),
-  });
+  // /etc/passwd first: two processes fewer on every start; `id` for users from elsewhere (NSS).
+  const lookup = async () =>
+    (await passwdEntry(SUPERUSER)) ?? {
+      uid: Number((await run("id", ["-u", SUPERUSER])).stdout),
+      gid: Number((await run("id", ["-g", SUPERUSER])).stdout),
+    };
   try {
     return await lookup();
   } catch {
     await run("useradd", ["--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", SUPERUSER]);
     return lookup();
   }
+}
+
+async function passwdEntry(user: string): Promise<{ uid: number; gid: number } | undefined> {
+  const passwd = await readFile("/etc/passwd", "utf8").catch(() => "");
+  const fields = passwd.split("\n").find((line) => line.startsWith(`${user}:`))?.split(":");
+  return fields === undefined ? undefined : { uid: Number(fields[2]), gid: Number(fields[3]) };
 }
 
 /** initdb into a scratch directory renamed into place, so an interrupted first start leaves no half cluster. */
