@@ -4,7 +4,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/browser/**/*.test.ts"],
-    globalSetup: ["test/browser/build-console.ts"],
+    // The embedded Postgres (when no other is configured) and the console bundle.
+    globalSetup: ["test/support/global-setup.ts", "test/browser/build-console.ts"],
     // The Firefox test talks WebDriver BiDi over WebSocket, global from Node 22 on.
     execArgv: typeof WebSocket === "undefined" ? ["--experimental-websocket"] : [],
     // Pages answer in milliseconds alone, in seconds on a busy CI machine.
