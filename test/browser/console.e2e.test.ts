@@ -274,5 +274,13 @@ describe("the web console", () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     expect(await page.locator("#conversations tbody tr").first().isVisible()).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}console-phone.png`, fullPage: true });
+    // Opening a conversation brings its details (below the list here) into view.
+    await page.locator('a[data-id="call-01"]').click();
+    await expect.poll(() => page.locator("#detail-heading").textContent()).toBe("Conversation call-01");
+    const top = await page.evaluate(() => document.getElementById("detail-heading")?.getBoundingClientRect().top ?? -1);
+    expect(top).toBeGreaterThanOrEqual(0);
+    expect(top).toBeLessThan(844);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}console-phone-detail.png` });
   });
 });
