@@ -42,6 +42,9 @@ export interface Config {
   readonly idleTimeoutSeconds: number;
   /** Serve the emulator's reset endpoints, which erase data: for test suites only. */
   readonly emulatorReset: boolean;
+  /** PEM certificate chain and key: serve TLS (h2 and HTTP/1.1 by ALPN) instead of cleartext. */
+  readonly tlsCertFile: string | undefined;
+  readonly tlsKeyFile: string | undefined;
 }
 
 interface Setting<K extends keyof Config> {
@@ -202,7 +205,7 @@ const SETTINGS = [
   }),
 ] as const;
 
-// Who may call: bearer tokens from a tokens file, or JWTs.
+// Who may call (bearer tokens from a tokens file, or JWTs), and over what (TLS).
 function authSettings() {
   const optionalFile = (value: string) => (value === "" ? undefined : value);
   return [
@@ -213,6 +216,8 @@ function authSettings() {
     setting({ key: "authJwtProjectsClaim", env: "AUTH_JWT_PROJECTS_CLAIM", flag: "--auth-jwt-projects-claim", fallback: "projects", description: "JWT claim listing the projects a token may touch (\"*\" for all)", parse: nonEmpty }),
     setting({ key: "authJwtRoleClaim", env: "AUTH_JWT_ROLE_CLAIM", flag: "--auth-jwt-role-claim", fallback: "role", description: "JWT claim holding the role: reader or editor", parse: nonEmpty }),
     setting({ key: "publicMetrics", env: "PUBLIC_METRICS", flag: "--public-metrics", fallback: "false", description: "true serves /metrics without a token when auth is on", parse: parseBoolean }),
+    setting({ key: "tlsCertFile", env: "TLS_CERT_FILE", flag: "--tls-cert-file", fallback: undefined, description: "PEM certificate (chain); with TLS_KEY_FILE, serves TLS with ALPN h2 and http/1.1 on the port", parse: optionalFile }),
+    setting({ key: "tlsKeyFile", env: "TLS_KEY_FILE", flag: "--tls-key-file", fallback: undefined, description: "PEM private key of TLS_CERT_FILE", parse: optionalFile }),
   ];
 }
 
@@ -223,6 +228,9 @@ function checkAuthSettings(config: Config): void {
   }
   if (config.authJwtIssuer === undefined && (config.authJwtAudience ?? config.authJwtJwksFile) !== undefined) {
     throw new ConfigError("AUTH_JWT_ISSUER (--auth-jwt-issuer): is required with AUTH_JWT_AUDIENCE or AUTH_JWT_JWKS_FILE");
+  }
+  if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined)) {
+    throw new ConfigError("TLS_CERT_FILE and TLS_KEY_FILE (--tls-cert-file, --tls-key-file): set both or neither");
   }
 }
 

@@ -8,6 +8,7 @@ import type { Authorizer } from "./auth/authorizer.js";
 import { parseBootstrap, type BootstrapProfile } from "./domain/bootstrap.js";
 import { InvalidFieldError } from "./domain/errors.js";
 import { ConfigError, helpText, loadConfig, wantsHelp } from "./config.js";
+import { readTlsFiles, type TlsFiles } from "./http/tls-files.js";
 import { superviseWorkers } from "./cluster/supervise-workers.js";
 import { startServer } from "./server.js";
 import { openDatabase } from "./store/open-database.js";
@@ -59,6 +60,17 @@ try {
   process.stderr.write(`Auth: ${error.message}\n`);
   process.exit(2);
 }
+
+let tls: TlsFiles | undefined;
+if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) {
+  try {
+    tls = await readTlsFiles(config.tlsCertFile, config.tlsKeyFile);
+  } catch (error) {
+    process.stderr.write(`TLS: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+}
+const scheme = tls === undefined ? "http" : "https";
 
 // Asynchronous writes: under load, lines written while one write is in flight
 // go out together instead of one write(2) per RPC on the request path.
@@ -119,13 +131,14 @@ const server = await startServer({
     idleTimeoutMs: config.idleTimeoutSeconds * 1000,
   },
   emulatorReset: config.emulatorReset,
+  tls,
   onInternalError: (error) => log.error({ err: error }, "internal error"),
 });
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 // The database URL is never logged: it may carry a password.
 log.info(
-  { address: `http://${config.host}:${server.port}`, port: server.port, database: database.kind, version, auth: authorizer.enabled ? "token" : "open" },
-  `serving Dialogflow v2 Conversations on http://${config.host}:${server.port} (${database.kind === "embedded" ? `embedded database in ${config.dataDir}` : "Postgres"}; ${describeAuth(authSettings)})`,
+  { address: `${scheme}://${config.host}:${server.port}`, port: server.port, database: database.kind, version, auth: authorizer.enabled ? "token" : "open" },
+  `serving Dialogflow v2 Conversations on ${scheme}://${config.host}:${server.port} (${database.kind === "embedded" ? `embedded database in ${config.dataDir}` : "Postgres"}; ${describeAuth(authSettings)})`,
 );
 
 process.on("SIGHUP", () => reloadAuth(() => undefined));

@@ -69,6 +69,8 @@ export interface ServerOptions {
   readonly publicMetrics?: boolean;
   /** Serve the emulator's reset endpoints (DELETE /emulator/v1/projects...), which erase data. */
   readonly emulatorReset?: boolean;
+  /** PEM certificate chain and key: serve TLS (HTTP/2 and HTTP/1.1 by ALPN) instead of cleartext. */
+  readonly tls?: { readonly cert: string; readonly key: string };
   /** Told about failures that are our bugs (they reach clients as INTERNAL). */
   readonly onInternalError: (error: unknown) => void;
   /** Bounds on what clients can hold; DEFAULT_LIMITS for any not given. */
@@ -175,6 +177,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     limits,
     host: options.host,
     port: options.port,
+    tls: options.tls,
   });
   const sweepIntervalSeconds = options.sweepIntervalSeconds ?? 0;
   const sweeper =

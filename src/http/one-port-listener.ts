@@ -8,7 +8,8 @@ import {
   type ServerHttp2Session,
   type ServerHttp2Stream,
 } from "node:http2";
-import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
+import { createServer as createTcpServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { StreamListener } from "../grpc/grpc-js-streams.js";
 import type { Limits } from "../limits/limits.js";
 
@@ -26,6 +27,8 @@ export interface OnePortOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly limits: Pick<Limits, "maxConcurrentStreams" | "maxConnections" | "requestTimeoutMs" | "idleTimeoutMs">;
+  /** PEM certificate chain and key: serve TLS, choosing HTTP/2 or HTTP/1.1 by ALPN. */
+  readonly tls?: { readonly cert: string; readonly key: string } | undefined;
 }
 
 export interface OnePortListener {
@@ -130,7 +133,23 @@ export async function listenOnOnePort(options: OnePortOptions): Promise<OnePortL
     });
   };
 
-  const tcp = createTcpServer(routeConnection);
+  const tcp: NetServer = options.tls === undefined ? createTcpServer(routeConnection) : createTlsServer(
+    // The client names its protocol in the handshake (ALPN): no sniffing needed.
+    // A client that does not finish its handshake in time is closed, as a silent one is on cleartext.
+    { cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ["h2", "http/1.1"], handshakeTimeout: limits.requestTimeoutMs },
+    (socket: TLSSocket) => {
+      if (socket.alpnProtocol === "h2") {
+        track(socket);
+        serveHttp2(socket);
+      } else if (socket.alpnProtocol === "http/1.1") {
+        track(socket);
+        serveHttp1(socket);
+      } else {
+        // A client without ALPN: HTTP/2 with prior knowledge or HTTP/1.1, told apart as on cleartext.
+        routeConnection(socket);
+      }
+    },
+  );
   // Connections past the cap are closed as they arrive, before they cost anything.
   tcp.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
