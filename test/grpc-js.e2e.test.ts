@@ -137,7 +137,7 @@ describe("a plain grpc-js client", () => {
   it("gets UNIMPLEMENTED for a method the service does not have", async () => {
     const error = (await new Promise<grpc.ServiceError | null>((resolve) => {
       client.makeUnaryRequest(
-        `${SERVICE}/IngestContextReferences`,
+        `${SERVICE}/NoSuchMethod`,
         (message: Buffer) => message,
         (bytes: Buffer) => bytes,
         Buffer.alloc(0),

@@ -34,7 +34,11 @@ describe("server reflection and health", () => {
         "google.cloud.dialogflow.v2.Conversations/GetConversation",
         "google.cloud.dialogflow.v2.Conversations/ListConversations",
         "google.cloud.dialogflow.v2.Conversations/CompleteConversation",
+        "google.cloud.dialogflow.v2.Conversations/IngestContextReferences",
+        "google.cloud.dialogflow.v2.Conversations/ListMessages",
+        "google.cloud.dialogflow.v2.Conversations/SearchKnowledge",
         "google.cloud.dialogflow.v2.ConversationProfiles/UpdateConversationProfile",
+        "google.cloud.dialogflow.v2.ConversationProfiles/SetSuggestionFeatureConfig",
         "grpc.health.v1.Health/Check",
       ]),
     );
@@ -77,7 +81,14 @@ describe("server reflection and health", () => {
     for await (const response of client.serverReflectionInfo(requests)) {
       expect(response.messageResponse.case).toBe("listServicesResponse");
       const names = response.messageResponse.case === "listServicesResponse" ? response.messageResponse.value.service.map((s) => s.name) : [];
-      expect(names).toEqual(expect.arrayContaining(["google.cloud.dialogflow.v2.Conversations", "grpc.reflection.v1alpha.ServerReflection"]));
+      // Every service served, and only those.
+      expect([...names].sort()).toEqual([
+        "google.cloud.dialogflow.v2.ConversationProfiles",
+        "google.cloud.dialogflow.v2.Conversations",
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+      ]);
     }
   });
 

@@ -9,6 +9,8 @@ interface Reply {
   readonly json: Record<string, unknown>;
 }
 
+const ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo";
+
 describe("REST/JSON transcoding", () => {
   let test: TestServer;
   let call: (method: string, path: string, body?: unknown) => Promise<Reply>;
@@ -158,6 +160,14 @@ describe("REST/JSON transcoding", () => {
     const reply = await call("POST", `/v2/${parent}/conversations?conversationId=bad-json`, "{not json");
     expect(reply.status).toBe(400);
     expect((reply.json.error as { status: string }).status).toBe("INVALID_ARGUMENT");
+    expect(reply.json).toHaveProperty("error.details", [expect.objectContaining({ "@type": ERROR_INFO, reason: "INVALID_JSON_BODY" })]);
+    const notObject = await call("POST", `/v2/${parent}/conversations/bad-json:complete`, "[1]");
+    expect(notObject.json).toHaveProperty("error.details", [expect.objectContaining({ "@type": ERROR_INFO, reason: "INVALID_JSON_BODY" })]);
+    const wrongShape = await call("POST", `/v2/${parent}/conversations?conversationId=bad-json`, { conversationProfile: ["not", "a", "string"] });
+    expect(wrongShape.status).toBe(400);
+    expect(wrongShape.json).toHaveProperty("error.details", [
+      expect.objectContaining({ "@type": ERROR_INFO, reason: "REQUEST_DOES_NOT_FIT_MESSAGE", metadata: { message: "google.cloud.dialogflow.v2.CreateConversationRequest" } }),
+    ]);
     expect((await call("GET", `/v2/${parent}/conversations/bad-json`)).status).toBe(404);
   });
 
@@ -165,12 +175,21 @@ describe("REST/JSON transcoding", () => {
     const unknown = await call("GET", "/v2/projects/rest-p/widgets");
     expect(unknown.status).toBe(404);
     expect((unknown.json.error as { status: string }).status).toBe("NOT_FOUND");
-    const outside = await call("GET", "/nothing/here");
+    expect(unknown.json).toHaveProperty("error.details", [
+      expect.objectContaining({ "@type": ERROR_INFO, reason: "UNKNOWN_ROUTE", domain: "dialogflow.googleapis.com", metadata: { path: "/v2/projects/rest-p/widgets" } }),
+    ]);
+    const outside = await call("GET", "/nothing/here?x=1");
     expect(outside.status).toBe(404);
     expect(outside.json).toHaveProperty("error.code", 404);
+    expect(outside.json).toHaveProperty("error.details", [
+      expect.objectContaining({ "@type": ERROR_INFO, reason: "UNKNOWN_ROUTE", metadata: { path: "/nothing/here" } }),
+    ]);
     const wrong = await call("PUT", `/v2/${parent}/conversations/rest-a`, {});
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("GET");
     expect(wrong.json).toHaveProperty("error.code", 405);
+    expect(wrong.json).toHaveProperty("error.details", [
+      expect.objectContaining({ "@type": ERROR_INFO, reason: "HTTP_METHOD_NOT_ALLOWED", metadata: expect.objectContaining({ method: "PUT", allow: "GET" }) }),
+    ]);
   });
 });

@@ -57,6 +57,8 @@ export class ExhaustedError extends Error {
   constructor(
     readonly reason: string,
     message: string,
+    /** The resource whose pool ran dry, when there is one. */
+    readonly resourceName = "",
   ) {
     super(message);
     this.name = "ExhaustedError";
@@ -68,5 +70,17 @@ export class StoreUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "StoreUnavailableError";
+  }
+}
+
+/** The API defines the method but this service cannot serve it: UNIMPLEMENTED, saying what is missing. */
+export class UnsupportedMethodError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly method: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "UnsupportedMethodError";
   }
 }

@@ -280,5 +280,5 @@ function quote(text: string): string {
 }
 
 function fail(rule: string): InvalidFieldError {
-  return new InvalidFieldError("filter", rule);
+  return new InvalidFieldError("filter", rule, "INVALID_FILTER");
 }

@@ -28,7 +28,7 @@ export const CONVERSATION_PROFILES = "conversationProfiles";
 const PARENT_FORMS = "projects/{project} or projects/{project}/locations/{location}";
 
 export function parseParent(value: string, field: string): ParentName {
-  if (value === "") throw new InvalidFieldError(field, `is required; expected ${PARENT_FORMS}`);
+  if (value === "") throw new InvalidFieldError(field, `is required; expected ${PARENT_FORMS}`, "PARENT_MISSING");
   const segments = value.split("/");
   if (segments.length === 2 && segments[0] === "projects") {
     return { project: checkProject(segments[1] ?? "", field), location: "" };
@@ -39,22 +39,27 @@ export function parseParent(value: string, field: string): ParentName {
       location: checkLocation(segments[3] ?? "", field),
     };
   }
-  throw new InvalidFieldError(field, `"${abbreviate(value)}" is not a valid parent; expected ${PARENT_FORMS}`);
+  throw new InvalidFieldError(field, `"${abbreviate(value)}" is not a valid parent; expected ${PARENT_FORMS}`, "INVALID_PARENT", {
+    value: abbreviate(value),
+  });
 }
 
 /** Parses `{parent}/{collection}/{id}`, e.g. a conversation or profile name. */
 export function parseResourceName(value: string, collection: string, field: string): ResourceName {
   const forms = `projects/{project}/${collection}/{id} or projects/{project}/locations/{location}/${collection}/{id}`;
-  if (value === "") throw new InvalidFieldError(field, `is required; expected ${forms}`);
+  if (value === "") throw new InvalidFieldError(field, `is required; expected ${forms}`, "NAME_MISSING");
   const cut = value.lastIndexOf(`/${collection}/`);
   // Built only on failure: an Error captures a stack trace, too dear for every valid name.
-  const invalid = () => new InvalidFieldError(field, `"${abbreviate(value)}" is not a valid name; expected ${forms}`);
+  const invalid = () =>
+    new InvalidFieldError(field, `"${abbreviate(value)}" is not a valid name; expected ${forms}`, "INVALID_NAME", { value: abbreviate(value) });
   if (cut < 0) throw invalid();
   const id = value.slice(cut + collection.length + 2);
   if (!CHILD_ID.test(id)) {
     throw new InvalidFieldError(
       field,
       `"${abbreviate(value)}" has an invalid ID; IDs are 3-64 characters of [a-zA-Z0-9_-] starting with a letter`,
+      "INVALID_RESOURCE_ID",
+      { value: abbreviate(value) },
     );
   }
   let parent: ParentName;
@@ -103,6 +108,8 @@ export function checkClientId(id: string, field: string): string {
     throw new InvalidFieldError(
       field,
       `"${abbreviate(id)}" must match ^[a-zA-Z][a-zA-Z0-9_-]*$ and be 3 to 64 characters long`,
+      "INVALID_RESOURCE_ID",
+      { value: abbreviate(id) },
     );
   }
   return id;
@@ -110,14 +117,18 @@ export function checkClientId(id: string, field: string): string {
 
 function checkProject(project: string, field: string): string {
   if (!PROJECT_ID.test(project)) {
-    throw new InvalidFieldError(field, `project ID "${abbreviate(project)}" must be 1-63 characters of [a-z0-9-.:]`);
+    throw new InvalidFieldError(field, `project ID "${abbreviate(project)}" must be 1-63 characters of [a-z0-9-.:]`, "INVALID_PROJECT_ID", {
+      project: abbreviate(project),
+    });
   }
   return project;
 }
 
 function checkLocation(location: string, field: string): string {
   if (!LOCATION_ID.test(location)) {
-    throw new InvalidFieldError(field, `location ID "${abbreviate(location)}" must be 1-63 characters of [a-z0-9-]`);
+    throw new InvalidFieldError(field, `location ID "${abbreviate(location)}" must be 1-63 characters of [a-z0-9-]`, "INVALID_LOCATION_ID", {
+      location: abbreviate(location),
+    });
   }
   return location;
 }

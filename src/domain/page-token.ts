@@ -26,6 +26,7 @@ export function decodePageToken(token: string, scope: string, secret: string): P
   const invalid = new InvalidFieldError(
     "page_token",
     "is not a token this service issued for this parent and filter; pass next_page_token unchanged, with the same parent and filter",
+    "INVALID_PAGE_TOKEN",
   );
   const [payload, mac, ...rest] = token.split(".");
   if (payload === undefined || mac === undefined || rest.length > 0) throw invalid;
@@ -52,7 +53,9 @@ function sign(payload: string, scope: string, secret: string): Buffer {
 
 /** AIP-158 page size rules: 0 means the default, large values are capped, negatives are refused. */
 export function effectivePageSize(requested: number, field = "page_size"): number {
-  if (requested < 0) throw new InvalidFieldError(field, `must not be negative (got ${requested})`);
+  if (requested < 0) {
+    throw new InvalidFieldError(field, `must not be negative (got ${requested})`, "PAGE_SIZE_NEGATIVE", { pageSize: String(requested) });
+  }
   if (requested === 0) return DEFAULT_PAGE_SIZE;
   return Math.min(requested, MAX_PAGE_SIZE);
 }

@@ -18,9 +18,11 @@ const LANGUAGE_CODE = /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$/;
 const MAX_DISPLAY_NAME = 1024;
 
 export function checkDisplayName(value: string, field: string): string {
-  if (value.trim() === "") throw new InvalidFieldError(field, "is required and must not be blank");
+  if (value.trim() === "") throw new InvalidFieldError(field, "is required and must not be blank", "DISPLAY_NAME_MISSING");
   if (value.length > MAX_DISPLAY_NAME) {
-    throw new InvalidFieldError(field, `must be at most ${MAX_DISPLAY_NAME} characters (got ${value.length})`);
+    throw new InvalidFieldError(field, `must be at most ${MAX_DISPLAY_NAME} characters (got ${value.length})`, "DISPLAY_NAME_TOO_LONG", {
+      length: String(value.length),
+    });
   }
   return value;
 }
@@ -36,7 +38,9 @@ export function checkAgent(value: string, field: string): string {
 
 export function checkLanguageCode(value: string, field: string): string {
   if (value !== "" && !LANGUAGE_CODE.test(value)) {
-    throw new InvalidFieldError(field, `"${value.slice(0, 40)}" is not a BCP-47 language code such as "en-US"`);
+    throw new InvalidFieldError(field, `"${value.slice(0, 40)}" is not a BCP-47 language code such as "en-US"`, "INVALID_LANGUAGE_CODE", {
+      languageCode: value.slice(0, 40),
+    });
   }
   return value;
 }
@@ -47,7 +51,9 @@ export function checkTimeZone(value: string, field: string): string {
     new Intl.DateTimeFormat("en", { timeZone: value });
     return value;
   } catch {
-    throw new InvalidFieldError(field, `"${value.slice(0, 40)}" is not an IANA time zone such as "Europe/Paris"`);
+    throw new InvalidFieldError(field, `"${value.slice(0, 40)}" is not an IANA time zone such as "Europe/Paris"`, "INVALID_TIME_ZONE", {
+      timeZone: value.slice(0, 40),
+    });
   }
 }
 

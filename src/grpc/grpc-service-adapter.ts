@@ -8,7 +8,7 @@ import { guardCall, type CallGuard } from "../auth/call-guard.js";
 import { REQUEST_ID_HEADER } from "../observability/rpc-observer.js";
 import type { RpcRecorder } from "../observability/rpc-recorder.js";
 import { overloaded, type InFlight } from "../limits/in-flight.js";
-import { toConnectError } from "../services/errors.js";
+import { toConnectError, withErrorInfo } from "../services/errors.js";
 import { withCallSignal } from "../store/call-signal.js";
 import { grpcHandlerContext, type GrpcCall, type GrpcHandlerContext } from "./grpc-handler-context.js";
 import { grpcStatusOf } from "./grpc-status.js";
@@ -176,7 +176,7 @@ function createMethodCall(
       finish(state, connectError.code);
       const metadata = new grpc.Metadata();
       metadata.set(REQUEST_ID_HEADER, state.requestId);
-      return grpcStatusOf(connectError, metadata);
+      return grpcStatusOf(withErrorInfo(connectError), metadata);
     },
   };
 }

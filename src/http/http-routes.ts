@@ -1,4 +1,6 @@
+import { Code } from "@connectrpc/connect";
 import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
+import { restError } from "../rest/rest-errors.js";
 
 // connect-node's request and response types for HTTP/1.1 and HTTP/2 alike.
 type NodeHandler = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
@@ -17,8 +19,10 @@ export function chainHttpRoutes(routes: readonly HttpRoute[]): (request: HttpReq
     for (const route of routes) {
       if (route(request, response)) return;
     }
-    const body = JSON.stringify({ error: { code: 404, message: `No route for ${request.method} ${request.url}`, status: "NOT_FOUND" } });
-    response.statusCode = 404;
+    const path = (request.url ?? "/").split("?")[0] ?? "/";
+    const { httpStatus, body: error } = restError(Code.NotFound, `No route for ${request.method} ${request.url}`, "UNKNOWN_ROUTE", { path });
+    const body = JSON.stringify(error);
+    response.statusCode = httpStatus;
     response.setHeader("content-type", "application/json; charset=utf-8");
     response.end(body);
   };

@@ -2,6 +2,7 @@ import { create, createRegistry, toBinary, toJson, type JsonValue } from "@bufbu
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema, ErrorInfoSchema, ResourceInfoSchema } from "../gen/google/rpc/error_details_pb.js";
+import { requestError, withErrorInfo } from "../services/errors.js";
 
 // Errors on the REST surface take Google's JSON shape:
 // {"error":{"code":<http status>,"message":..,"status":"NOT_FOUND","details":[{"@type":..}]}}
@@ -41,7 +42,7 @@ export interface RestError {
 /** The REST form of an error; `httpStatus` overrides the code's usual status (405 has no code of its own). */
 export function toRestError(error: ConnectError, httpStatus = HTTP_STATUS[error.code] ?? 500): RestError {
   const details: JsonValue[] = [];
-  for (const detail of error.details) {
+  for (const detail of withErrorInfo(error).details) {
     // Details arrive either as built here (schema + value) or as bytes with a type name.
     const any =
       "desc" in detail
@@ -62,6 +63,12 @@ export function toRestError(error: ConnectError, httpStatus = HTTP_STATUS[error.
   };
 }
 
-export function restError(code: Code, message: string, httpStatus?: number): RestError {
-  return toRestError(new ConnectError(message, code), httpStatus);
+export function restError(
+  code: Code,
+  message: string,
+  reason: string,
+  metadata: Readonly<Record<string, string>> = {},
+  httpStatus?: number,
+): RestError {
+  return toRestError(requestError(code, message, reason, metadata), httpStatus);
 }

@@ -1,5 +1,6 @@
 import { fromJson, toJson, type DescService, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
+import { requestError } from "../services/errors.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
 import { REQUEST_ID_HEADER, REST_MARKER_HEADER } from "../observability/rpc-observer.js";
 import { readHttpBindings, type HttpBinding } from "./http-bindings.js";
@@ -59,11 +60,13 @@ async function serve(
     const variables = binding.path.match(url.pathname);
     return variables === undefined ? [] : [{ binding, variables }];
   });
-  if (matches.length === 0) return restError(Code.NotFound, `No REST route for ${url.pathname}`);
+  if (matches.length === 0) return restError(Code.NotFound, `No REST route for ${url.pathname}`, "UNKNOWN_ROUTE", { path: url.pathname });
   const chosen = matches.find((match) => match.binding.verb === request.method);
   if (chosen === undefined) {
     const allow = [...new Set(matches.map((match) => match.binding.verb))].join(", ");
-    return { ...restError(Code.InvalidArgument, `${request.method} is not allowed on ${url.pathname}; use ${allow}`, 405), allow };
+    const message = `${request.method} is not allowed on ${url.pathname}; use ${allow}`;
+    const metadata = { method: request.method ?? "", path: url.pathname, allow };
+    return { ...restError(Code.InvalidArgument, message, "HTTP_METHOD_NOT_ALLOWED", metadata, 405), allow };
   }
   const { binding, variables } = chosen;
 
@@ -78,11 +81,11 @@ async function serve(
       body = parseBody(text);
     } catch (error) {
       if (error instanceof ConnectError) throw error;
-      throw new ConnectError(`The request body is not valid JSON: ${(error as Error).message}`, Code.InvalidArgument);
+      throw requestError(Code.InvalidArgument, `The request body is not valid JSON: ${(error as Error).message}`, "INVALID_JSON_BODY");
     }
     if (binding.body === "*") {
       if (typeof body !== "object" || body === null || Array.isArray(body)) {
-        throw new ConnectError("The request body must be a JSON object", Code.InvalidArgument);
+        throw requestError(Code.InvalidArgument, "The request body must be a JSON object", "INVALID_JSON_BODY");
       }
       Object.assign(root, body);
     } else {
@@ -96,7 +99,12 @@ async function serve(
   try {
     input = fromJson(binding.method.input, root, { ignoreUnknownFields: true });
   } catch (error) {
-    throw new ConnectError(`The request does not fit ${binding.method.input.typeName}: ${(error as Error).message}`, Code.InvalidArgument);
+    throw requestError(
+      Code.InvalidArgument,
+      `The request does not fit ${binding.method.input.typeName}: ${(error as Error).message}`,
+      "REQUEST_DOES_NOT_FIT_MESSAGE",
+      { message: binding.method.input.typeName },
+    );
   }
   const method = binding.method;
 
@@ -128,7 +136,9 @@ async function readBody(request: HttpRequest, max: number): Promise<string | und
 }
 
 function tooLarge(max: number): Outcome {
-  return restError(Code.ResourceExhausted, `The request body is larger than ${max} bytes (MAX_MESSAGE_BYTES)`, 413);
+  return restError(Code.ResourceExhausted, `The request body is larger than ${max} bytes (MAX_MESSAGE_BYTES)`, "REQUEST_BODY_TOO_LARGE", {
+    limitBytes: String(max),
+  }, 413);
 }
 
 function forwardedHeaders(request: HttpRequest): Headers {

@@ -7,7 +7,7 @@ import {
   ListConversationProfilesResponseSchema,
   type ConversationProfile,
 } from "../gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
-import { InvalidFieldError } from "../domain/errors.js";
+import { InvalidFieldError, UnsupportedMethodError } from "../domain/errors.js";
 import { stripOutputOnly } from "../domain/field-behavior.js";
 import { resolveUpdateMask, touches } from "../domain/field-mask.js";
 import { generateId } from "../domain/ids.js";
@@ -24,7 +24,7 @@ export interface ConversationProfilesServiceOptions {
 
 export function createConversationProfilesService(
   options: ConversationProfilesServiceOptions,
-): Partial<ServiceImpl<typeof ConversationProfiles>> {
+): ServiceImpl<typeof ConversationProfiles> {
   const { profiles, pageTokenSecret } = options;
 
   return {
@@ -63,11 +63,30 @@ export function createConversationProfilesService(
       return profiles.update(name, toBody(profile), mask.jsonPaths);
     },
 
+    async setSuggestionFeatureConfig() {
+      return needsOperations("SetSuggestionFeatureConfig");
+    },
+
+    async clearSuggestionFeatureConfig() {
+      return needsOperations("ClearSuggestionFeatureConfig");
+    },
+
     async deleteConversationProfile(request) {
       await profiles.delete(parseResourceName(request.name, CONVERSATION_PROFILES, "name"));
       return create(EmptySchema);
     },
   };
+}
+
+// These two answer with a long-running operation, and this service serves no
+// google.longrunning.Operations; the same change is one UpdateConversationProfile.
+function needsOperations(method: string): never {
+  throw new UnsupportedMethodError(
+    "LONG_RUNNING_OPERATIONS_UNSUPPORTED",
+    method,
+    `${method} returns a long-running operation, which this service does not serve; ` +
+      "change human_agent_assistant_config with UpdateConversationProfile instead",
+  );
 }
 
 function requireProfile(profile: ConversationProfile | undefined): ConversationProfile {

@@ -1,11 +1,18 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
+import { toJson, type JsonObject } from "@bufbuild/protobuf";
 import {
+  Conversation_ContextReferenceSchema,
   Conversation_ConversationStage,
   Conversations,
+  IngestContextReferencesResponseSchema,
   ListConversationsResponseSchema,
+  ListMessagesResponseSchema,
 } from "../gen/google/cloud/dialogflow/v2/conversation_pb.js";
-import { InvalidFieldError } from "../domain/errors.js";
+import { checkContextReferences } from "../domain/context-references.js";
+import { InvalidFieldError, UnsupportedMethodError } from "../domain/errors.js";
+import { stripOutputOnly } from "../domain/field-behavior.js";
+import { parseMessageFilter } from "../domain/message-filter.js";
 import { parseFilter } from "../domain/filter.js";
 import { generateId } from "../domain/ids.js";
 import {
@@ -31,7 +38,17 @@ const KNOWN_STAGES = new Set<number>(
   Object.values(Conversation_ConversationStage).filter((value) => typeof value === "number"),
 );
 
-export function createConversationsService(options: ConversationsServiceOptions): Partial<ServiceImpl<typeof Conversations>> {
+// The methods that generate text need a language model; this service stores
+// and serves conversations but runs no model, and says so rather than faking it.
+function needsModel(method: string, what: string): never {
+  throw new UnsupportedMethodError(
+    "LANGUAGE_MODEL_REQUIRED",
+    method,
+    `${method} ${what}, which needs a language model (Dialogflow's generators and Agent Assist); this service runs none`,
+  );
+}
+
+export function createConversationsService(options: ConversationsServiceOptions): ServiceImpl<typeof Conversations> {
   const { conversations, pageTokenSecret } = options;
 
   return {
@@ -40,7 +57,7 @@ export function createConversationsService(options: ConversationsServiceOptions)
       const id = request.conversationId === "" ? generateId() : checkClientId(request.conversationId, "conversation_id");
       const conversation = request.conversation;
       if (conversation === undefined) {
-        throw new InvalidFieldError("conversation", "is required and must name a conversation_profile");
+        throw new InvalidFieldError("conversation", "is required and must name a conversation_profile", "CONVERSATION_MISSING");
       }
       const profile = parseResourceName(
         conversation.conversationProfile,
@@ -60,6 +77,8 @@ export function createConversationsService(options: ConversationsServiceOptions)
         throw new InvalidFieldError(
           "conversation.conversation_stage",
           `${conversation.conversationStage} is not a ConversationStage; use VIRTUAL_AGENT_STAGE or HUMAN_ASSIST_STAGE`,
+          "INVALID_CONVERSATION_STAGE",
+          { conversationStage: String(conversation.conversationStage) },
         );
       }
       return conversations.create({ name: { ...parent, id }, profile, requestedStage: conversation.conversationStage });
@@ -71,6 +90,51 @@ export function createConversationsService(options: ConversationsServiceOptions)
 
     async completeConversation(request) {
       return conversations.complete(parseResourceName(request.name, CONVERSATIONS, "name"));
+    },
+
+    async ingestContextReferences(request) {
+      const name = parseResourceName(request.conversation, CONVERSATIONS, "conversation");
+      checkContextReferences(request.contextReferences);
+      const incoming: JsonObject = {};
+      for (const [key, reference] of Object.entries(request.contextReferences)) {
+        incoming[key] = stripOutputOnly(Conversation_ContextReferenceSchema, toJson(Conversation_ContextReferenceSchema, reference) as JsonObject);
+      }
+      const stored = await conversations.ingestContextReferences(name, incoming);
+      // The response holds the references this call wrote, as they now stand.
+      const ingested = Object.fromEntries(Object.keys(request.contextReferences).map((key) => [key, stored[key]!]));
+      return create(IngestContextReferencesResponseSchema, { ingestedContextReferences: ingested });
+    },
+
+    async listMessages(request) {
+      const name = parseResourceName(request.parent, CONVERSATIONS, "parent");
+      effectivePageSize(request.pageSize);
+      parseMessageFilter(request.filter);
+      // No RPC of this service adds messages (they come with participants and
+      // AnalyzeContent), so every token presented is one it never issued.
+      if (request.pageToken !== "") decodePageToken(request.pageToken, `${request.parent}\n${request.filter}`, pageTokenSecret);
+      // The conversation must exist, as with Google: NOT_FOUND otherwise.
+      await conversations.get(name);
+      return create(ListMessagesResponseSchema, { messages: [], nextPageToken: "" });
+    },
+
+    async suggestConversationSummary() {
+      return needsModel("SuggestConversationSummary", "summarises a conversation");
+    },
+
+    async generateStatelessSummary() {
+      return needsModel("GenerateStatelessSummary", "summarises a conversation");
+    },
+
+    async generateStatelessSuggestion() {
+      return needsModel("GenerateStatelessSuggestion", "generates suggestions");
+    },
+
+    async searchKnowledge() {
+      return needsModel("SearchKnowledge", "answers from knowledge bases");
+    },
+
+    async generateSuggestions() {
+      return needsModel("GenerateSuggestions", "runs the profile's generators");
     },
 
     async listConversations(request) {

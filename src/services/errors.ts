@@ -11,6 +11,7 @@ import {
   ResourceExistsError,
   ResourceNotFoundError,
   StoreUnavailableError,
+  UnsupportedMethodError,
 } from "../domain/errors.js";
 import { withCallSignal } from "../store/call-signal.js";
 
@@ -19,8 +20,40 @@ import { withCallSignal } from "../store/call-signal.js";
 
 const DOMAIN = "dialogflow.googleapis.com";
 
-function errorInfo(reason: string, metadata: Record<string, string> = {}) {
-  return { desc: ErrorInfoSchema, value: { reason, domain: DOMAIN, metadata } };
+function errorInfo(reason: string, metadata: Readonly<Record<string, string>> = {}) {
+  return { desc: ErrorInfoSchema, value: { reason, domain: DOMAIN, metadata: { ...metadata } } };
+}
+
+/** A failure outside the domain (transport, request decoding) with its ErrorInfo reason. */
+export function requestError(code: Code, message: string, reason: string, metadata: Readonly<Record<string, string>> = {}): ConnectError {
+  return new ConnectError(message, code, undefined, [errorInfo(reason, metadata)]);
+}
+
+// Reasons for statuses raised by the RPC libraries themselves (no route,
+// undecodable message, deadline, cancellation), which carry no ErrorInfo.
+const GENERIC_REASONS: Partial<Record<Code, string>> = {
+  [Code.InvalidArgument]: "INVALID_REQUEST",
+  [Code.Unimplemented]: "METHOD_NOT_IMPLEMENTED",
+  [Code.DeadlineExceeded]: "DEADLINE_EXCEEDED",
+  [Code.Canceled]: "CANCELLED",
+  [Code.Internal]: "INTERNAL_ERROR",
+  [Code.NotFound]: "NOT_FOUND",
+  [Code.ResourceExhausted]: "RESOURCE_EXHAUSTED",
+  [Code.Unavailable]: "UNAVAILABLE",
+};
+
+/** The error, given an ErrorInfo (AIP-193) when it has none. */
+export function withErrorInfo(error: ConnectError): ConnectError {
+  if (error.findDetails(ErrorInfoSchema).length > 0) return error;
+  const reason = GENERIC_REASONS[error.code] ?? Code[error.code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
+  error.details.push(errorInfo(reason));
+  return error;
+}
+
+/** ErrorInfo reasons name the kind of resource: "dialogflow.googleapis.com/ConversationProfile" -> "CONVERSATION_PROFILE". */
+function resourceKind(resourceType: string): string {
+  const kind = resourceType.slice(resourceType.lastIndexOf("/") + 1);
+  return kind.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
 }
 
 function resourceInfo(resourceType: string, resourceName: string, description: string) {
@@ -43,7 +76,7 @@ export function notFound(resourceType: string, resourceName: string): ConnectErr
   const message = `${resourceName} was not found`;
   return new ConnectError(message, Code.NotFound, undefined, [
     resourceInfo(resourceType, resourceName, message),
-    errorInfo("RESOURCE_NOT_FOUND", { resource: resourceName }),
+    errorInfo(`${resourceKind(resourceType)}_NOT_FOUND`, { resource: resourceName, resourceType }),
   ]);
 }
 
@@ -51,13 +84,13 @@ export function alreadyExists(resourceType: string, resourceName: string): Conne
   const message = `${resourceName} already exists`;
   return new ConnectError(message, Code.AlreadyExists, undefined, [
     resourceInfo(resourceType, resourceName, message),
-    errorInfo("RESOURCE_ALREADY_EXISTS", { resource: resourceName }),
+    errorInfo(`${resourceKind(resourceType)}_ALREADY_EXISTS`, { resource: resourceName, resourceType }),
   ]);
 }
 
 /** Maps anything a handler throws to the status a client should see. */
 export function toConnectError(error: unknown, onInternal: (error: unknown) => void): ConnectError {
-  if (error instanceof ConnectError) return error;
+  if (error instanceof ConnectError) return withErrorInfo(error);
   if (error instanceof InvalidFieldError) return invalidArgument(error.field, error.rule, error.reason, error.metadata);
   if (error instanceof ResourceNotFoundError) return notFound(error.resourceType, error.resourceName);
   if (error instanceof ResourceExistsError) return alreadyExists(error.resourceType, error.resourceName);
@@ -67,7 +100,12 @@ export function toConnectError(error: unknown, onInternal: (error: unknown) => v
     ]);
   }
   if (error instanceof ExhaustedError) {
-    return new ConnectError(error.message, Code.ResourceExhausted, undefined, [errorInfo(error.reason)]);
+    return new ConnectError(error.message, Code.ResourceExhausted, undefined, [
+      errorInfo(error.reason, error.resourceName === "" ? {} : { resource: error.resourceName }),
+    ]);
+  }
+  if (error instanceof UnsupportedMethodError) {
+    return new ConnectError(error.message, Code.Unimplemented, undefined, [errorInfo(error.reason, { method: error.method })]);
   }
   if (error instanceof StoreUnavailableError) {
     return new ConnectError("The database is unavailable; retry later", Code.Unavailable, undefined, [
@@ -75,7 +113,7 @@ export function toConnectError(error: unknown, onInternal: (error: unknown) => v
     ]);
   }
   onInternal(error);
-  return new ConnectError("Internal error", Code.Internal);
+  return new ConnectError("Internal error", Code.Internal, undefined, [errorInfo("INTERNAL_ERROR")]);
 }
 
 /**
@@ -88,7 +126,7 @@ export function errorInterceptor(onInternal: (error: unknown) => void): Intercep
       return await withCallSignal(request.signal, () => next(request));
     } catch (error) {
       // A statement cancelled because the deadline passed is the deadline's failure, not ours.
-      if (request.signal.aborted) throw ConnectError.from(request.signal.reason ?? error, Code.DeadlineExceeded);
+      if (request.signal.aborted) throw withErrorInfo(ConnectError.from(request.signal.reason ?? error, Code.DeadlineExceeded));
       throw toConnectError(error, onInternal);
     }
   };

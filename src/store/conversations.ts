@@ -1,4 +1,5 @@
-import type { Conversation } from "../gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { Conversation, Conversation_ContextReference } from "../gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { ExhaustedError, InvalidFieldError, ResourceExistsError, ResourceNotFoundError } from "../domain/errors.js";
 import type { FilterExpr } from "../domain/filter.js";
 import {
@@ -14,6 +15,7 @@ import {
   CONVERSATION_COLUMNS,
   EFFECTIVE_END_TIME,
   IS_VISIBLE,
+  toContextReferences,
   toConversation,
   type ConversationRow,
 } from "./conversation-row.js";
@@ -46,6 +48,11 @@ export interface ConversationStore {
   get(name: ResourceName): Promise<Conversation>;
   complete(name: ResourceName): Promise<Conversation>;
   list(parent: ParentName, filter: FilterExpr | undefined, after: PageCursor | undefined, limit: number): Promise<ConversationPage>;
+  /**
+   * Stores context references (proto3 JSON by key, output-only fields left
+   * out) on the conversation and returns every reference it now holds.
+   */
+  ingestContextReferences(name: ResourceName, references: JsonObject): Promise<Record<string, Conversation_ContextReference>>;
 }
 
 const STAGE_VIRTUAL_AGENT = 1;
@@ -112,6 +119,30 @@ SELECT (SELECT has_agent FROM profile) AS has_agent, (SELECT has_numbers FROM pr
   EXISTS (SELECT 1 FROM conversations WHERE project = $2 AND location = $3 AND id = $4) AS taken,
   ${CONVERSATION_COLUMNS}
 FROM (VALUES (1)) AS one LEFT JOIN inserted ON true`,
+};
+
+const NOW_RFC3339 = `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+// One UPDATE merges the references by key: APPEND adds the new contents after
+// the stored ones, OVERWRITE replaces them; every new content gets its
+// ingestion_time, a reference keeps the create_time of its first ingestion,
+// and language_code is replaced when sent (kept by APPEND when not). The row
+// lock orders concurrent ingestions, so none is lost.
+const INGEST_CONTEXT_REFERENCES = {
+  name: "conversation_ingest_context_references",
+  text: `UPDATE conversations AS c SET context_references = c.context_references || (
+  SELECT jsonb_object_agg(incoming.key, jsonb_strip_nulls(jsonb_build_object(
+    'contextContents',
+      CASE WHEN incoming.value ->> 'updateMode' = 'APPEND' THEN COALESCE(c.context_references -> incoming.key -> 'contextContents', '[]') ELSE '[]' END
+      || (SELECT jsonb_agg(content || jsonb_build_object('ingestionTime', ${NOW_RFC3339}))
+          FROM jsonb_array_elements(incoming.value -> 'contextContents') AS content),
+    'updateMode', incoming.value -> 'updateMode',
+    'languageCode', COALESCE(incoming.value -> 'languageCode',
+      CASE WHEN incoming.value ->> 'updateMode' = 'APPEND' THEN c.context_references -> incoming.key -> 'languageCode' END),
+    'createTime', COALESCE(c.context_references -> incoming.key -> 'createTime', to_jsonb(${NOW_RFC3339})))))
+  FROM jsonb_each($6::jsonb) AS incoming)
+WHERE project = $3 AND location = $4 AND id = $5 AND ${IS_VISIBLE}
+RETURNING context_references`,
 };
 
 const GET = {
@@ -181,6 +212,8 @@ export function createConversationStore(database: Database, options: Conversatio
           throw new InvalidFieldError(
             "conversation.conversation_stage",
             `VIRTUAL_AGENT_STAGE needs a profile with an automated agent, and ${profileName} has none`,
+            "PROFILE_HAS_NO_AGENT",
+            { conversationProfile: profileName },
           );
         }
         // No number was free, unless the ID was taken (then no number was looked for,
@@ -189,6 +222,7 @@ export function createConversationStore(database: Database, options: Conversatio
           throw new ExhaustedError(
             "PHONE_NUMBERS_EXHAUSTED",
             `Every telephony number of ${profileName} is held by a conversation in progress; complete one or add numbers`,
+            profileName,
           );
         }
         throw new ResourceExistsError("dialogflow.googleapis.com/Conversation", formatResourceName(name, CONVERSATIONS));
@@ -206,6 +240,18 @@ export function createConversationStore(database: Database, options: Conversatio
       const [row] = await database.query<ConversationRow>(COMPLETE, [...lifetime, name.project, storedLocation(name), name.id]);
       if (row === undefined) throw notFound(name);
       return toConversation(row, name);
+    },
+
+    async ingestContextReferences(name, references) {
+      const [row] = await database.query<{ context_references: JsonObject }>(INGEST_CONTEXT_REFERENCES, [
+        ...lifetime,
+        name.project,
+        storedLocation(name),
+        name.id,
+        JSON.stringify(references),
+      ]);
+      if (row === undefined) throw notFound(name);
+      return toContextReferences(row.context_references);
     },
 
     async list(parent, filter, after, limit) {
