@@ -13,6 +13,7 @@ import type { RecordedStatement } from "./recorded-statement.js";
 const statements = JSON.parse(process.env.STATEMENTS ?? "{}") as Record<"get" | "create", RecordedStatement>;
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.POOL_SIZE ?? 20) });
+pool.on("error", () => undefined);
 const bytes = (value: Buffer) => value;
 const encode = (row: ConversationRow) => Buffer.from(toBinary(ConversationSchema, toConversation(row, row)));
 const fail = (callback: grpc.sendUnaryData<Buffer>) => (error: Error) => callback({ code: grpc.status.INTERNAL, details: error.message });

@@ -61,8 +61,15 @@ interface Cell {
 async function main(): Promise<void> {
   await requireTool("h2load", "apt-get install -y nghttp2-client");
   await requireTool("pgbench", "apt-get install -y postgresql-client");
+  // The service runs as it ships: the compiled dist/main.js.
+  await new Promise<void>((resolve, reject) => {
+    const build = spawn("npm", ["run", "build:server"], { stdio: "ignore" });
+    build.once("exit", (code) => (code === 0 ? resolve() : reject(new Error("npm run build:server failed"))));
+  });
   const name = `bench_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
+  // Other users of a shared Postgres may end idle sessions; the bench reconnects to drop its database.
+  admin.on("error", () => undefined);
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(ADMIN_URL);
@@ -70,7 +77,9 @@ async function main(): Promise<void> {
   const databaseUrl = url.toString();
   const children: ChildProcess[] = [];
   try {
+    console.log(`database ${name}: migrating, seeding ${SEEDED} conversations, recording the statements`);
     const { statements, parent, profile, names } = await prepare(databaseUrl);
+    console.log("starting the servers");
     const bodies: Record<Operation, string> = {
       get: await writeBody("get", toBinary(GetConversationRequestSchema, create(GetConversationRequestSchema, { name: names[0] }))),
       create: await writeBody(
@@ -81,7 +90,8 @@ async function main(): Promise<void> {
 
     const targets: Target[] = [];
     const launch = async (label: string, args: string[], env: NodeJS.ProcessEnv, cpus = SERVER_CPU, fixedPort?: number) => {
-      const child = spawn("taskset", ["-c", cpus, process.execPath, "--import", "tsx", ...args], {
+      const loader = args[0]?.endsWith(".js") === true ? [] : ["--import", "tsx"];
+      const child = spawn("taskset", ["-c", cpus, process.execPath, ...loader, ...args], {
         env: { ...process.env, ...env },
         stdio: ["ignore", fixedPort === undefined ? "pipe" : "ignore", "inherit"],
       });
@@ -100,7 +110,7 @@ async function main(): Promise<void> {
     });
     for (const workers of WORKERS) {
       const port = await freePort();
-      const args = ["src/main.ts", "--port", String(port), "--database-url", databaseUrl, "--sweep-interval", "0", "--database-pool-size", String(POOL_SIZE)];
+      const args = ["dist/main.js", "--port", String(port), "--database-url", databaseUrl, "--sweep-interval", "0", "--database-pool-size", String(POOL_SIZE)];
       if (workers > 1) args.push("--workers", String(workers));
       // One worker shares CPU 1 with the other servers; more workers get both CPUs (with h2load on CPU 0).
       await launch(workers === 1 ? "service" : `service, ${workers} workers`, args, { LOG_LEVEL: "info" }, workers === 1 ? SERVER_CPU : "0,1", port);
@@ -156,8 +166,11 @@ async function main(): Promise<void> {
   } finally {
     for (const child of children) child.kill("SIGTERM");
     await new Promise((resolve) => setTimeout(resolve, 500));
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    const dropper = new pg.Client({ connectionString: ADMIN_URL });
+    await dropper.connect();
+    await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await dropper.end();
+    await admin.end().catch(() => undefined);
   }
 }
 

@@ -13,11 +13,13 @@ export async function createHumanProfileDirect(baseUrl: string, parent: string):
 export async function seedConversations(databaseUrl: string, parent: string, profile: string, count: number, prefix = "seed"): Promise<string[]> {
   const [, project, , location] = parent.split("/");
   const client = new pg.Client({ connectionString: databaseUrl });
+  client.on("error", () => undefined);
   await client.connect();
+  const profileId = profile.split("/").pop();
   await client.query(
-    `INSERT INTO conversations (project, location, id, conversation_profile, conversation_stage, start_time)
-SELECT $1, $2, $3 || '-' || n, $4, 2, now() - n * interval '1 millisecond' FROM generate_series(1, $5::int) AS n`,
-    [project, location, prefix, profile, count],
+    `INSERT INTO conversations (project, location, id, conversation_profile, profile_location, profile_id, conversation_stage, start_time)
+SELECT $1, $2, $3 || '-' || n, $4, $2, $6, 2, now() - n * interval '1 millisecond' FROM generate_series(1, $5::int) AS n`,
+    [project, location, prefix, profile, count, profileId],
   );
   await client.query("ANALYZE conversations");
   await client.end();

@@ -1,18 +1,29 @@
-import { AsyncLocalStorage } from "node:async_hooks";
-
 // The abort signal of the call being served, carried from the RPC layer to
-// the database without threading it through every signature in between, so
-// that a statement is cancelled when its caller's deadline passes or the
-// caller goes away.
+// the database so that a statement is cancelled when its caller's deadline
+// passes or the caller goes away.
+//
+// It is held in a slot set only while the handler runs synchronously, not in
+// an AsyncLocalStorage: ALS turns on promise hooks that tax every promise of
+// the process. That reaches every statement an RPC sends, because each RPC is
+// one statement (test/round-trips checks it) issued before the handler's first
+// await. A statement issued later simply runs without cancellation; it can
+// never see another call's signal, as the slot is restored before any other
+// code runs.
 
-const current = new AsyncLocalStorage<AbortSignal>();
+let current: AbortSignal | undefined;
 
-/** Runs `work` with `signal` as the signal of every statement it issues. */
+/** Runs `work` with `signal` as the signal of the statement it issues. */
 export function withCallSignal<T>(signal: AbortSignal, work: () => T): T {
-  return current.run(signal, work);
+  const outer = current;
+  current = signal;
+  try {
+    return work();
+  } finally {
+    current = outer;
+  }
 }
 
 /** The signal of the call being served, if any. */
 export function currentCallSignal(): AbortSignal | undefined {
-  return current.getStore();
+  return current;
 }
