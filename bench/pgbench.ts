@@ -24,7 +24,10 @@ export async function pgbench(
     if (index !== options.freshIndex) defines.push("-D", `p${index + 1}=${String(value)}`);
   });
   const prelude = options.freshIndex === undefined ? "" : `\\set p${options.freshIndex + 1} random(1, 1000000000000)\n`;
-  await writeFile(script, `${prelude}${statement.text.replace(/--[^\n]*/g, "").replace(/\$(\d+)/g, ":p$1").replace(/\s+/g, " ").trim()};\n`);
+  await writeFile(script, `${prelude}${statement.text
+    .replace(/--[^\n]*/g, "")
+    // The fresh ID is a pgbench integer variable; as text it is what the service sends.
+    .replace(/\$(\d+)/g, (_, n: string) => (Number(n) === (options.freshIndex ?? -2) + 1 ? `(:p${n})::text` : `:p${n}`)).replace(/\s+/g, " ").trim()};\n`);
   try {
     const { stdout } = await run(
       "taskset",
