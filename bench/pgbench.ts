@@ -3,10 +3,25 @@ import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import pg from "pg";
 import type { LoadResult } from "./h2load.js";
 import type { RecordedStatement } from "./recorded-statement.js";
 
 const run = promisify(execFile);
+
+async function parameterTypes(databaseUrl: string, text: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`PREPARE bench_types AS ${text}`);
+    const { rows } = await client.query<{ types: string }>(
+      "SELECT parameter_types::text AS types FROM pg_prepared_statements WHERE name = 'bench_types'",
+    );
+    return (rows[0]?.types ?? "{}").replace(/[{}"]/g, "").split(",").filter((type) => type !== "");
+  } finally {
+    await client.end();
+  }
+}
 
 /**
  * The statement alone, prepared, from pgbench at the same concurrency: what
@@ -24,10 +39,15 @@ export async function pgbench(
     if (index !== options.freshIndex) defines.push("-D", `p${index + 1}=${String(value)}`);
   });
   const prelude = options.freshIndex === undefined ? "" : `\\set p${options.freshIndex + 1} random(1, 1000000000000)\n`;
-  await writeFile(script, `${prelude}${statement.text
+  // pgbench sends each occurrence of a variable as a parameter of its own, so one that Postgres typed
+  // from another occurrence would be untyped: every occurrence gets the type Postgres gives $n.
+  const types = await parameterTypes(databaseUrl, statement.text);
+  const text = statement.text
     .replace(/--[^\n]*/g, "")
-    // The fresh ID is a pgbench integer variable; as text it is what the service sends.
-    .replace(/\$(\d+)/g, (_, n: string) => (Number(n) === (options.freshIndex ?? -2) + 1 ? `(:p${n})::text` : `:p${n}`)).replace(/\s+/g, " ").trim()};\n`);
+    .replace(/\$(\d+)/g, (_, n: string) => `(:p${n})::${types[Number(n) - 1] ?? "text"}`)
+    .replace(/\s+/g, " ")
+    .trim();
+  await writeFile(script, `${prelude}${text};\n`);
   try {
     const { stdout } = await run(
       "taskset",

@@ -30,6 +30,7 @@ import { createMetrics } from "./observability/metrics.js";
 import { createOpsRoute } from "./observability/ops-routes.js";
 import { rpcObserver } from "./observability/rpc-observer.js";
 import { createRpcRecorder } from "./observability/rpc-recorder.js";
+import { createUnobservedCalls } from "./observability/unobserved-calls.js";
 import { createDescriptorIndex } from "./reflection/descriptor-index.js";
 import { createReflectionV1AlphaService, createReflectionV1Service } from "./reflection/reflection-service.js";
 import { createRestRoute } from "./rest/rest-route.js";
@@ -157,9 +158,14 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     }),
   ];
 
+  const unobserved = createUnobservedCalls(
+    implementations.map((entry) => entry.service),
+    record,
+  );
   const handler = connectNodeAdapter({
     routes,
     interceptors,
+    contextValues: (request) => unobserved.contextValues(request),
     // Checked against Content-Length and each envelope's length prefix before the body is read.
     readMaxBytes: limits.maxMessageBytes,
     fallback: chainHttpRoutes(httpRoutes),
@@ -171,7 +177,9 @@ export async function startServer(options: ServerOptions): Promise<Server> {
 
   const listener: OnePortListener = await listenOnOnePort({
     http: (request, response) => {
-      if (!applyCors(corsOrigins, request, response)) handler(request, response);
+      if (applyCors(corsOrigins, request, response)) return;
+      unobserved.watch(request, response);
+      handler(request, response);
     },
     grpc: (http2) => takeGrpcStreamHandler(grpcServer, http2),
     limits,

@@ -69,6 +69,24 @@ describe("operations surface", () => {
     expect(rpcLines().map((line) => line.requestId)).toEqual(expect.arrayContaining(["trace-ok-1", "trace-err-2"]));
   });
 
+  it("logs and counts a call whose request cannot be decoded, like any other", async () => {
+    const sent = await fetch(`${test.baseUrl}/google.cloud.dialogflow.v2.Conversations/ListConversations`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "undecodable-1" },
+      body: "{not json",
+    });
+    expect(sent.status).toBe(400);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(rpcLines().find((line) => line.requestId === "undecodable-1")).toMatchObject({
+      service: "google.cloud.dialogflow.v2.Conversations",
+      method: "ListConversations",
+      protocol: "connect",
+      code: "INVALID_ARGUMENT",
+    });
+    const metrics = await (await fetch(`${test.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/rpc_requests_total\{service="google.cloud.dialogflow.v2.Conversations",method="ListConversations",code="INVALID_ARGUMENT"\} [1-9]/);
+  });
+
   it("exports RPC counts by code, latency histograms, and sweep counts on /metrics", async () => {
     const clients = createClients("grpc", test.baseUrl);
     const profile = await createHumanProfile(clients, "projects/metered");

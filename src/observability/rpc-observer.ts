@@ -1,11 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import type { RpcRecorder } from "./rpc-recorder.js";
 
 /** Set by the REST route on the calls it transcodes, so logs can tell REST from the RPC protocols. */
 export const REST_MARKER_HEADER = "x-transcoded-from-rest";
 
 export const REQUEST_ID_HEADER = "x-request-id";
+
+/** Marks a call the observer saw (see unobserved-calls.ts); the default (REST's in-process calls) counts as seen. */
+export const OBSERVED = createContextKey<{ seen: boolean }>({ seen: true }, { description: "the RPC observer saw this call" });
 
 function protocolOf(header: Headers): string {
   if (header.has(REST_MARKER_HEADER)) return "rest";
@@ -22,6 +25,7 @@ function protocolOf(header: Headers): string {
  */
 export function rpcObserver(record: RpcRecorder): Interceptor {
   return (next) => async (request) => {
+    request.contextValues.get(OBSERVED).seen = true;
     const started = performance.now();
     const requestId = request.header.get(REQUEST_ID_HEADER) ?? randomUUID();
     let code = 0;

@@ -1,0 +1,78 @@
+import { randomUUID } from "node:crypto";
+import type { DescService } from "@bufbuild/protobuf";
+import { Code, createContextValues, type ContextValues } from "@connectrpc/connect";
+import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
+import type { HttpHandler } from "../http/one-port-listener.js";
+import { OBSERVED, REQUEST_ID_HEADER } from "./rpc-observer.js";
+import type { RpcRecorder } from "./rpc-recorder.js";
+
+type HttpRequest = Parameters<HttpHandler>[0];
+type HttpResponse = Parameters<HttpHandler>[1];
+
+// connect-node decodes a request before any interceptor runs, so a request it
+// cannot decode (bad JSON, bad protobuf, a wrong content type) never reaches
+// the RPC observer. Such calls are recorded here, from the response they got,
+// so they have a log line and a metric like every other call.
+
+export interface UnobservedCalls {
+  /** For connectNodeAdapter's contextValues: carries the request's marker to the observer. */
+  contextValues(request: HttpRequest): ContextValues;
+  /** Called with every HTTP request before connect-node sees it. */
+  watch(request: HttpRequest, response: HttpResponse): void;
+}
+
+export function createUnobservedCalls(services: readonly DescService[], record: RpcRecorder): UnobservedCalls {
+  const methods = new Map<string, { service: string; method: string }>();
+  for (const service of services) {
+    for (const method of service.methods) methods.set(`/${service.typeName}/${method.name}`, { service: service.typeName, method: method.name });
+  }
+  const markers = new WeakMap<HttpRequest, { seen: boolean }>();
+  return {
+    contextValues(request) {
+      const values = createContextValues();
+      const marker = markers.get(request);
+      if (marker !== undefined) values.set(OBSERVED, marker);
+      return values;
+    },
+    watch(request, response) {
+      const target = methods.get((request.url ?? "").split("?")[0] ?? "");
+      if (target === undefined) return;
+      const marker = { seen: false };
+      markers.set(request, marker);
+      const started = performance.now();
+      response.once("finish", () => {
+        if (marker.seen) return;
+        const sent = request.headers[REQUEST_ID_HEADER];
+        record({
+          ...target,
+          protocol: protocolOf(request.headers["content-type"]),
+          code: codeOf(response),
+          seconds: (performance.now() - started) / 1000,
+          requestId: typeof sent === "string" ? sent : randomUUID(),
+        });
+      });
+    },
+  };
+}
+
+function protocolOf(contentType: string | undefined): string {
+  if (contentType?.startsWith("application/grpc-web") === true) return "grpc-web";
+  if (contentType?.startsWith("application/grpc") === true) return "grpc";
+  return "connect";
+}
+
+// The Connect protocol's own code-to-HTTP mapping, read backwards (the first code for a status):
+// 400 is INVALID_ARGUMENT there, not INTERNAL as in gRPC's HTTP mapping.
+const CODE_OF_HTTP_STATUS = new Map<number, Code>();
+for (const code of Object.values(Code)) {
+  if (typeof code === "number" && !CODE_OF_HTTP_STATUS.has(codeToHttpStatus(code))) CODE_OF_HTTP_STATUS.set(codeToHttpStatus(code), code);
+}
+// A content type connect-node does not serve is the client's mistake.
+CODE_OF_HTTP_STATUS.set(415, Code.InvalidArgument);
+
+// gRPC-Web puts the status in a header when no message was sent; Connect in the HTTP status.
+function codeOf(response: HttpResponse): Code {
+  const status = Number(response.getHeader("grpc-status"));
+  if (Number.isInteger(status) && status > 0) return status as Code;
+  return CODE_OF_HTTP_STATUS.get(response.statusCode) ?? Code.Unknown;
+}
