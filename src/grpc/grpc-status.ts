@@ -1,6 +1,5 @@
-import { create } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
-import { toBinary } from "@bufbuild/protobuf";
 import type { ConnectError } from "@connectrpc/connect";
 import { Metadata, type StatusObject, type status as Status } from "@grpc/grpc-js";
 import { StatusSchema } from "../gen/google/rpc/status_pb.js";

@@ -48,11 +48,29 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
       signal.throwIfAborted();
       // A client of our own, so the backend running the statement is known and can be cancelled.
       const client = await pool.connect().catch(rethrow);
-      const cancel = () => void pool.query("SELECT pg_cancel_backend($1)", [backendPid(client)]).catch(() => undefined);
+      // The deadline may pass while a connection is being made (slow under load): the
+      // statement must then not start, as nothing would cancel it any more.
+      if (signal.aborted) {
+        client.release();
+        signal.throwIfAborted();
+      }
+      // A cancel that reaches the backend before the statement does is lost; it is
+      // repeated until the statement has ended.
+      let ended = false;
+      const cancel = () => {
+        if (ended) return;
+        void pool
+          .query("SELECT pg_cancel_backend($1)", [backendPid(client)])
+          .catch(() => undefined)
+          .then(() => {
+            if (!ended) setTimeout(cancel, 100).unref();
+          });
+      };
       signal.addEventListener("abort", cancel);
       try {
         return await runQuery<Row>(client, statement, values, rethrow);
       } finally {
+        ended = true;
         signal.removeEventListener("abort", cancel);
         client.release();
       }
