@@ -129,6 +129,16 @@ describe("auth with a tokens file", () => {
       await editor.profiles.deleteConversationProfile({ name: profile.name });
     });
 
+    it("lets a reader call ListMessages, and keeps IngestContextReferences for editors of the project", async () => {
+      const reader = clients(TOKENS.alphaReader);
+      await reader.conversations.listMessages({ parent: fixtures.alphaConversation.name });
+      expect(await refusal(() => reader.conversations.listMessages({ parent: fixtures.betaConversation.name }))).toMatchObject({ code: "PermissionDenied", reason: "PROJECT_NOT_ALLOWED" });
+      expect(await refusal(() => reader.conversations.ingestContextReferences({ conversation: fixtures.alphaConversation.name }))).toMatchObject({ code: "PermissionDenied", reason: "ROLE_CANNOT_WRITE" });
+      const editor = clients(TOKENS.alphaEditor);
+      expect(await refusal(() => editor.conversations.ingestContextReferences({ conversation: fixtures.betaConversation.name }))).toMatchObject({ code: "PermissionDenied", reason: "PROJECT_NOT_ALLOWED" });
+      expect(await refusal(() => clients(undefined).conversations.listMessages({ parent: fixtures.alphaConversation.name }))).toMatchObject({ code: "Unauthenticated" });
+    });
+
     it("leaves a malformed name to the handler's INVALID_ARGUMENT once the token is valid", async () => {
       const error = await failureOf(clients(TOKENS.alphaReader).conversations.getConversation({ name: "not a name" }));
       expect(Code[error.code]).toBe("InvalidArgument");
