@@ -30,6 +30,14 @@ describe("SQL round trips", () => {
       getConversation: await statementsFor(() => clients.conversations.getConversation({ name })),
       listConversations: await statementsFor(() => clients.conversations.listConversations({ parent })),
       listFiltered: await statementsFor(() => clients.conversations.listConversations({ parent, filter: "lifecycle_state = IN_PROGRESS" })),
+      ingestContextReferences: await statementsFor(() =>
+        clients.conversations.ingestContextReferences({
+          conversation: name,
+          contextReferences: { crm: { updateMode: 1, contextContents: [{ content: "gold", contentFormat: 2 }] } },
+        }),
+      ),
+      listMessages: await statementsFor(() => clients.conversations.listMessages({ parent: name, filter: "create_time_epoch_microseconds > 1" })),
+      getByOtherSpelling: await statementsFor(() => clients.conversations.getConversation({ name: name.replace("/locations/global", "") })),
       completeConversation: await statementsFor(() => clients.conversations.completeConversation({ name })),
       completeAgain: await statementsFor(() => clients.conversations.completeConversation({ name })),
       getProfile: await statementsFor(() => clients.profiles.getConversationProfile({ name: profileName })),
@@ -50,5 +58,8 @@ describe("SQL round trips", () => {
     expect(await statementsFor(() => clients.conversations.getConversation({ name: "bad" }))).toBe(0);
     expect(await statementsFor(() => clients.conversations.listConversations({ parent, pageSize: -1 }))).toBe(0);
     expect(await statementsFor(() => clients.conversations.listConversations({ parent, filter: "nope = 1" }))).toBe(0);
+    expect(await statementsFor(() => clients.conversations.listMessages({ parent: `${parent}/conversations/abc`, filter: "nope = 1" }))).toBe(0);
+    expect(await statementsFor(() => clients.conversations.ingestContextReferences({ conversation: `${parent}/conversations/abc` }))).toBe(0);
+    expect(await statementsFor(() => clients.conversations.searchKnowledge({ parent }))).toBe(0);
   });
 });
