@@ -4,6 +4,7 @@
 // on later ones, then the memory of every process `npm start` runs after a
 // few hundred calls.
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,22 +33,37 @@ async function start(dataDir: string): Promise<Started> {
     detached: true,
   });
   let firstLineMs: number | undefined;
+  const lines: string[] = [];
   return new Promise<Started>((resolve, reject) => {
     createInterface({ input: npm.stdout! }).on("line", (line) => {
+      lines.push(line);
       if (!line.startsWith("{")) return; // npm's own banner, if any
       firstLineMs ??= performance.now() - began;
       if ((JSON.parse(line) as { port?: number }).port !== undefined) {
         resolve({ npm, firstLineMs, servingMs: performance.now() - began });
       }
     });
-    npm.once("exit", (code) => reject(new Error(`npm start exited (${code}) before serving`)));
+    npm.once("exit", (code) => reject(new Error(`npm start exited (${code}) before serving:\n${lines.join("\n")}`)));
   });
 }
 
-async function stop(started: Started): Promise<void> {
-  const exited = new Promise((resolve) => started.npm.once("exit", resolve));
-  process.kill(-(started.npm.pid ?? 0), "SIGINT");
-  await exited;
+/** Ctrl+C as a terminal sends it; done once npm, sh and node are gone and Postgres has stopped. */
+async function stop(started: Started, dataDir: string): Promise<void> {
+  const group = -(started.npm.pid ?? 0);
+  process.kill(group, "SIGINT");
+  const gone = () => {
+    try {
+      process.kill(group, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  for (let i = 0; i < 600 && !gone(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let i = 0; i < 100 && existsSync(join(dataDir, "postgres", "postmaster.pid")); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (existsSync(join(dataDir, "postgres", "postmaster.pid"))) {
+    console.log("  (the service exited and left its Postgres running; the next start stops it)");
+  }
 }
 
 /** Every process under pid (itself included), from /proc. */
@@ -80,12 +96,13 @@ function median(values: number[]): number {
 const dataDir = await mkdtemp(join(tmpdir(), "conversations-first-run-"));
 await chmod(dataDir, 0o755); // as root, the embedded server runs as the postgres user
 try {
-  const first = await start(join(dataDir, "data"));
-  await stop(first);
+  const data = join(dataDir, "data");
+  const first = await start(data);
+  await stop(first, data);
   const later: Started[] = [];
   for (let i = 0; i < STARTS; i++) {
-    const started = await start(join(dataDir, "data"));
-    if (i < STARTS - 1) await stop(started);
+    const started = await start(data);
+    if (i < STARTS - 1) await stop(started, data);
     later.push(started);
   }
   const running = later.at(-1)!;
@@ -100,7 +117,7 @@ try {
     await conversations.listConversations({ parent, pageSize: 20 });
   }
   const processes = await Promise.all((await tree(running.npm.pid ?? 0)).map(memory));
-  await stop(running);
+  await stop(running, data);
 
   const ms = (value: number) => `${Math.round(value)} ms`;
   console.log(`first start (creates the database): first line ${ms(first.firstLineMs)}, serving ${ms(first.servingMs)}`);

@@ -99,4 +99,19 @@ describe("start-up", () => {
     first.child.kill("SIGTERM");
     expect(await first.exited).toBe(0);
   }, 60_000);
+
+  it("starts again after being killed: the Postgres the dead service left is stopped, the data kept", async () => {
+    const dataDir = join(dir, "killed");
+    const first = startService(["--port", "0", "--data-dir", dataDir]);
+    const port = await first.serving;
+    const profile = await createHumanProfile(createClients("grpc", `http://127.0.0.1:${port}`), "projects/killed/locations/global");
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    const second = startService(["--port", "0", "--data-dir", dataDir]);
+    const clients = createClients("grpc", `http://127.0.0.1:${await second.serving}`);
+    expect(await clients.profiles.getConversationProfile({ name: profile.name })).toMatchObject({ displayName: profile.displayName });
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+  }, 60_000);
 });

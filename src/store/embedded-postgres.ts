@@ -72,7 +72,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const created = !(await exists(join(directory, "PG_VERSION")));
   if (created) await initialise(binaries, directory, owner);
 
-  const running = await runningServer(directory);
+  let running = await runningServer(directory);
+  if (running !== undefined && (await isOrphaned(running.pid))) {
+    // Left behind by a service that was killed (its parent is gone): nobody serves
+    // on it, so stop it cleanly and start afresh.
+    await stopOrphan(running.pid, directory);
+    running = undefined;
+  }
   if (running !== undefined && options.useRunning === true) {
     return { url: socketUrl(running.socketDirectory, running.port), created: false, stop: async () => {} };
   }
@@ -188,6 +194,19 @@ async function runningServer(directory: string): Promise<{ pid: number; port: nu
   const pid = Number(lines[0]);
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
   return { pid, port: Number(lines[3]), socketDirectory: lines[4] ?? directory };
+}
+
+/** Reparented to init: the service that started it has died. Linux only (/proc); elsewhere assumed in use. */
+async function isOrphaned(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  if (stat === undefined) return false;
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1] === "1";
+}
+
+async function stopOrphan(pid: number, directory: string): Promise<void> {
+  process.kill(pid, "SIGINT");
+  for (let i = 0; i < 600 && isAlive(pid); i++) await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+  if (isAlive(pid)) throw new Error(`the embedded Postgres in ${directory} (process ${pid}) was left running and does not stop`);
 }
 
 function isAlive(pid: number): boolean {
