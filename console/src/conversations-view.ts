@@ -2,6 +2,7 @@ import type { Conversation } from "../../src/gen/google/cloud/dialogflow/v2/conv
 import { Conversation_ConversationStage, Conversation_LifecycleState } from "../../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { enumLabel, resourceId } from "./display.js";
 import { fill, h } from "./elements.js";
+import { openLink } from "./open-link.js";
 import { timeCell } from "./time-element.js";
 
 // The conversations tab: state and stage filters, a table of one page
@@ -94,16 +95,7 @@ export function createConversationsView(actions: ConversationsViewActions): Conv
 function row(conversation: Conversation, actions: ConversationsViewActions): HTMLTableRowElement {
   const id = resourceId(conversation.name);
   const state = enumLabel(Conversation_LifecycleState[conversation.lifecycleState]);
-  const link = h("a", {
-    href: actions.linkTo(id),
-    "data-id": id,
-    onclick: (event) => {
-      const mouse = event as MouseEvent;
-      if (mouse.ctrlKey || mouse.metaKey || mouse.shiftKey || mouse.button !== 0) return;
-      event.preventDefault();
-      actions.open(id);
-    },
-  }, id);
+  const link = openLink(id, id, actions);
   return h(
     "tr",
     { "data-state": Conversation_LifecycleState[conversation.lifecycleState] },

@@ -1,6 +1,7 @@
 import type { ConversationProfile } from "../../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { resourceId } from "./display.js";
 import { fill, h } from "./elements.js";
+import { openLink } from "./open-link.js";
 import { timeCell } from "./time-element.js";
 
 // The profiles tab: every profile of the parent with its main settings; a
@@ -46,16 +47,7 @@ export function createProfilesView(actions: ProfilesViewActions): ProfilesView {
 
 function row(profile: ConversationProfile, actions: ProfilesViewActions): HTMLTableRowElement {
   const id = resourceId(profile.name);
-  const link = h("a", {
-    href: actions.linkTo(id),
-    "data-id": id,
-    onclick: (event) => {
-      const mouse = event as MouseEvent;
-      if (mouse.ctrlKey || mouse.metaKey || mouse.shiftKey || mouse.button !== 0) return;
-      event.preventDefault();
-      actions.open(id);
-    },
-  }, profile.displayName || id);
+  const link = openLink(id, profile.displayName || id, actions);
   return h(
     "tr",
     {},
