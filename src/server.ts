@@ -22,6 +22,7 @@ import { createConsoleRoute } from "./http/console-route.js";
 import { applyCors, type OriginPolicy } from "./http/cors.js";
 import { chainHttpRoutes, type HttpRoute } from "./http/http-routes.js";
 import { listenOnOnePort, type OnePortListener } from "./http/one-port-listener.js";
+import { restateRefusedRequests } from "./http/refused-requests.js";
 import { createInFlight } from "./limits/in-flight.js";
 import { inFlightInterceptor } from "./limits/in-flight-interceptor.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits/limits.js";
@@ -163,7 +164,10 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     record,
   );
   const handler = connectNodeAdapter({
-    routes,
+    routes: (router) => {
+      routes(router);
+      restateRefusedRequests(router.handlers);
+    },
     interceptors,
     contextValues: (request) => unobserved.contextValues(request),
     // Checked against Content-Length and each envelope's length prefix before the body is read.

@@ -162,9 +162,6 @@ describe("fuzzing every protocol", () => {
     if (response.status === 200) return "ok";
     try {
       const error = JSON.parse(text) as { code?: string; message?: string };
-      // connect-node answers a body its protobuf decoder refuses with INTERNAL "parse binary: ..."
-      // (connect-es classifies it so for clients and servers alike); counted apart from real INTERNALs.
-      if (error.code === "internal" && error.message?.startsWith("parse binary:")) return "undecodable binary";
       return error.code ?? `http ${response.status}`;
     } catch {
       return `http ${response.status}`;

@@ -8,7 +8,7 @@ import { guardCall, type CallGuard } from "../auth/call-guard.js";
 import { REQUEST_ID_HEADER } from "../observability/rpc-observer.js";
 import type { RpcRecorder } from "../observability/rpc-recorder.js";
 import { overloaded, type InFlight } from "../limits/in-flight.js";
-import { toConnectError, withErrorInfo } from "../services/errors.js";
+import { toConnectError, undecodableRequest, withErrorInfo } from "../services/errors.js";
 import { withCallSignal } from "../store/call-signal.js";
 import { grpcHandlerContext, type GrpcCall, type GrpcHandlerContext } from "./grpc-handler-context.js";
 import { grpcStatusOf } from "./grpc-status.js";
@@ -114,10 +114,7 @@ function createMethodCall(
     try {
       return fromBinary(input, bytes);
     } catch (error) {
-      throw new ConnectError(
-        `The request is not a valid ${input.typeName}: ${(error as Error).message}`,
-        Code.InvalidArgument,
-      );
+      throw undecodableRequest(input.typeName, "binary", (error as Error).message);
     }
   };
 

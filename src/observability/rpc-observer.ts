@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+import { ConnectError, createContextKey, type Code, type Interceptor } from "@connectrpc/connect";
 import type { RpcRecorder } from "./rpc-recorder.js";
 
 /** Set by the REST route on the calls it transcodes, so logs can tell REST from the RPC protocols. */
@@ -7,8 +7,11 @@ export const REST_MARKER_HEADER = "x-transcoded-from-rest";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
-/** Marks a call the observer saw (see unobserved-calls.ts); the default (REST's in-process calls) counts as seen. */
-export const OBSERVED = createContextKey<{ seen: boolean }>({ seen: true }, { description: "the RPC observer saw this call" });
+/**
+ * Marks a call the observer saw (see unobserved-calls.ts); the default (REST's in-process calls) counts as seen.
+ * `code` is the status an unseen call was answered with, when it was restated (see refused-requests.ts).
+ */
+export const OBSERVED = createContextKey<{ seen: boolean; code?: Code }>({ seen: true }, { description: "the RPC observer saw this call" });
 
 function protocolOf(header: Headers): string {
   if (header.has(REST_MARKER_HEADER)) return "rest";

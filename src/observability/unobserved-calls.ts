@@ -37,7 +37,7 @@ export function createUnobservedCalls(services: readonly DescService[], record: 
     watch(request, response) {
       const target = methods.get((request.url ?? "").split("?")[0] ?? "");
       if (target === undefined) return;
-      const marker = { seen: false };
+      const marker: { seen: boolean; code?: Code } = { seen: false };
       markers.set(request, marker);
       const started = performance.now();
       response.once("finish", () => {
@@ -46,7 +46,8 @@ export function createUnobservedCalls(services: readonly DescService[], record: 
         record({
           ...target,
           protocol: protocolOf(request.headers["content-type"]),
-          code: codeOf(response),
+          // A refusal restated by refused-requests.ts (gRPC-Web carries its status in the body).
+          code: marker.code ?? codeOf(response),
           seconds: (performance.now() - started) / 1000,
           requestId: typeof sent === "string" ? sent : randomUUID(),
         });

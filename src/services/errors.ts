@@ -29,6 +29,14 @@ export function requestError(code: Code, message: string, reason: string, metada
   return new ConnectError(message, code, undefined, [errorInfo(reason, metadata)]);
 }
 
+/** A request body that is not an encoding of the method's request message, in any protocol. */
+export function undecodableRequest(typeName: string, encoding: "binary" | "json", cause: string): ConnectError {
+  return requestError(Code.InvalidArgument, `The request is not a valid ${typeName}: ${cause}`, "REQUEST_NOT_DECODABLE", {
+    message: typeName,
+    encoding,
+  });
+}
+
 // Reasons for statuses raised by the RPC libraries themselves (no route,
 // undecodable message, deadline, cancellation), which carry no ErrorInfo.
 const GENERIC_REASONS: Partial<Record<Code, string>> = {
