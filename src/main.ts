@@ -72,9 +72,10 @@ if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) {
 }
 const scheme = tls === undefined ? "http" : "https";
 
-// Asynchronous writes: under load, lines written while one write is in flight
-// go out together instead of one write(2) per RPC on the request path.
-const logDestination = pino.destination({ dest: 1, sync: false });
+// Asynchronous, buffered writes: a write(2) per RPC line cost more than the
+// rest of the line's work, so lines go out 4 KiB at a time under load, and
+// within a quarter of a second when traffic is light.
+const logDestination = pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 });
 const log = pino({ level: config.logLevel }, logDestination);
 
 // SIGHUP re-reads the tokens file (and JWKS file); a bad file is refused and the old one kept.

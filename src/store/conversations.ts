@@ -19,8 +19,10 @@ import {
   toConversation,
   type ConversationRow,
 } from "./conversation-row.js";
+import { currentCallSignal } from "./call-signal.js";
 import type { Database } from "./database.js";
 import { compileFilter, type FilterColumns } from "./filter-sql.js";
+import { createReadBatcher } from "./read-batcher.js";
 import { sqlTimestampFromMicros, toInterval } from "./timestamps.js";
 
 export interface ConversationStoreOptions {
@@ -151,6 +153,19 @@ const GET = {
 WHERE project = $3 AND location = $4 AND id = $5 AND ${IS_VISIBLE}`,
 };
 
+// GET for many keys at once (see read-batcher.ts): $3, $4, $5 are arrays of
+// projects, stored locations and IDs; key_index (from 1) says which key a row
+// answers. The lateral subquery makes it one index lookup per key.
+const GET_MANY = {
+  name: "conversation_get_many",
+  text: `SELECT key.key_index, found.* FROM unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS key(project, location, id, key_index)
+CROSS JOIN LATERAL (SELECT ${CONVERSATION_COLUMNS} FROM conversations
+  WHERE project = key.project AND location = key.location AND id = key.id AND ${IS_VISIBLE}) AS found`,
+};
+
+/** Most keys one GET_MANY looks up. */
+const MAX_GET_BATCH = 128;
+
 // The UPDATE matches a completed row too and leaves its end_time as it is:
 // concurrent completes queue on the row lock and each re-reads the winner's
 // end_time, so exactly one sets it and all return the same value. An expired
@@ -190,6 +205,21 @@ const FILTER_COLUMNS: FilterColumns = {
 export function createConversationStore(database: Database, options: ConversationStoreOptions): ConversationStore {
   const ttl = toInterval(options.ttlSeconds);
   const lifetime = [ttl, toInterval(options.purgeAfterSeconds)];
+  const getBatched = createReadBatcher<ResourceName, ConversationRow>(async (names) => {
+    if (names.length === 1) {
+      const [name] = names as [ResourceName];
+      return database.query<ConversationRow>(GET, [...lifetime, name.project, storedLocation(name), name.id]);
+    }
+    const rows = await database.query<ConversationRow & { key_index: number }>(GET_MANY, [
+      ...lifetime,
+      names.map((name) => name.project),
+      names.map(storedLocation),
+      names.map((name) => name.id),
+    ]);
+    const found: (ConversationRow | undefined)[] = new Array(names.length);
+    for (const row of rows) found[row.key_index - 1] = row;
+    return found;
+  }, MAX_GET_BATCH);
 
   return {
     async create({ name, profile, requestedStage }) {
@@ -231,7 +261,11 @@ export function createConversationStore(database: Database, options: Conversatio
     },
 
     async get(name) {
-      const [row] = await database.query<ConversationRow>(GET, [...lifetime, name.project, storedLocation(name), name.id]);
+      // A call with a deadline runs its own statement, so that the deadline can cancel it.
+      const row =
+        currentCallSignal() === undefined
+          ? await getBatched(name)
+          : (await database.query<ConversationRow>(GET, [...lifetime, name.project, storedLocation(name), name.id]))[0];
       if (row === undefined) throw notFound(name);
       return toConversation(row, name);
     },
