@@ -123,6 +123,88 @@ SELECT (SELECT has_agent FROM profile) AS has_agent, (SELECT has_numbers FROM pr
 FROM (VALUES (1)) AS one LEFT JOIN inserted ON true`,
 };
 
+// CREATE for many conversations at once (see read-batcher.ts): $2..$7 are
+// arrays of CREATE's parameters, one entry per conversation; every entry gets
+// one row back, key_index (from 1) says which. Each entry is decided as CREATE
+// decides it. Also:
+// - an ID asked for twice in one batch goes to its first entry; the others see it taken;
+// - each profile locks as many free numbers as it has entries wanting one,
+//   FOR UPDATE SKIP LOCKED as CREATE does, and the n-th entry gets the n-th;
+// - rows are inserted in key order, so two batches racing for the same IDs
+//   wait on each other in one order and cannot deadlock.
+const CREATE_MANY = {
+  name: "conversation_create_many",
+  text: `
+WITH request AS (
+  SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[]) WITH ORDINALITY
+    AS r(project, location, id, profile_id, profile_name, stage, key_index)
+), profile AS (
+  SELECT p.project, p.location, p.id, p.agent <> '' AS has_agent,
+    EXISTS (SELECT 1 FROM profile_phone_numbers n WHERE n.project = p.project AND n.location = p.location AND n.profile_id = p.id) AS has_numbers,
+    p.body || jsonb_build_object(
+      'createTime', to_char(p.create_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+      'updateTime', to_char(p.update_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) AS snapshot
+  FROM conversation_profiles p
+  WHERE (p.project, p.location, p.id) IN (SELECT project, location, profile_id FROM request)
+  FOR KEY SHARE
+), asked AS (
+  SELECT r.*, pr.has_agent, pr.has_numbers, pr.snapshot,
+    EXISTS (SELECT 1 FROM conversations c WHERE c.project = r.project AND c.location = r.location AND c.id = r.id)
+      OR EXISTS (SELECT 1 FROM request earlier
+        WHERE earlier.project = r.project AND earlier.location = r.location AND earlier.id = r.id AND earlier.key_index < r.key_index) AS taken
+  FROM request r LEFT JOIN profile pr ON pr.project = r.project AND pr.location = r.location AND pr.id = r.profile_id
+), accepted AS (
+  SELECT * FROM asked
+  WHERE has_agent IS NOT NULL AND NOT (stage = ${STAGE_VIRTUAL_AGENT} AND NOT has_agent) AND NOT taken
+), wanting AS (
+  SELECT key_index, project, location, id, profile_id,
+    row_number() OVER (PARTITION BY project, location, profile_id ORDER BY key_index) AS nth
+  FROM accepted WHERE has_numbers
+), locked AS (
+  SELECT demand.project, demand.location, demand.profile_id, free.phone_number
+  FROM (SELECT project, location, profile_id, count(*) AS wanted FROM wanting GROUP BY project, location, profile_id) AS demand
+  CROSS JOIN LATERAL (
+    SELECT phone_number FROM profile_phone_numbers
+    WHERE project = demand.project AND location = demand.location AND profile_id = demand.profile_id
+      AND (held_until IS NULL OR held_until <= now())
+    ORDER BY phone_number
+    LIMIT demand.wanted
+    FOR UPDATE SKIP LOCKED
+  ) AS free
+), paired AS (
+  SELECT w.key_index, w.location, w.id, l.phone_number
+  FROM wanting w JOIN (
+    SELECT *, row_number() OVER (PARTITION BY project, location, profile_id ORDER BY phone_number) AS nth FROM locked
+  ) AS l ON l.project = w.project AND l.location = w.location AND l.profile_id = w.profile_id AND l.nth = w.nth
+), number AS (
+  UPDATE profile_phone_numbers AS n SET holder_location = paired.location, holder_id = paired.id, held_until = now() + $1::interval
+  FROM paired
+  WHERE n.phone_number = paired.phone_number AND (n.held_until IS NULL OR n.held_until <= now())
+  RETURNING paired.key_index, n.phone_number
+), inserted AS (
+  INSERT INTO conversations (project, location, id, conversation_profile, profile_location, profile_id, initial_profile,
+    conversation_stage, start_time, phone_number)
+  SELECT a.project, a.location, a.id, a.profile_name, a.location, a.profile_id, a.snapshot,
+    CASE WHEN a.stage = ${STAGE_HUMAN_ASSIST} OR NOT a.has_agent THEN ${STAGE_HUMAN_ASSIST} ELSE ${STAGE_VIRTUAL_AGENT} END,
+    now(), number.phone_number
+  FROM accepted a LEFT JOIN number ON number.key_index = a.key_index
+  WHERE NOT a.has_numbers OR number.phone_number IS NOT NULL
+  ORDER BY a.project, a.location, a.id
+  ON CONFLICT DO NOTHING
+  RETURNING *
+)
+SELECT asked.key_index, asked.has_agent, asked.has_numbers, number.phone_number AS assigned_number, asked.taken, created.*
+FROM asked
+LEFT JOIN number ON number.key_index = asked.key_index
+LEFT JOIN LATERAL (
+  SELECT ${CONVERSATION_COLUMNS} FROM inserted
+  WHERE NOT asked.taken AND inserted.project = asked.project AND inserted.location = asked.location AND inserted.id = asked.id
+) AS created ON true`,
+};
+
+/** Most conversations one CREATE_MANY inserts. */
+const MAX_CREATE_BATCH = 64;
+
 const NOW_RFC3339 = `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 // One UPDATE merges the references by key: APPEND adds the new contents after
@@ -193,6 +275,19 @@ type CreateOutcome = ConversationRow & {
   taken: boolean;
 };
 
+/** A conversation to create, as CREATE's parameters describe it. */
+interface CreateRequest {
+  readonly name: ResourceName;
+  readonly profileId: string;
+  readonly profileName: string;
+  readonly requestedStage: number;
+}
+
+/** CREATE's parameters after the time-to-live: $2 to $7. */
+function createValues({ name, profileId, profileName, requestedStage }: CreateRequest): [string, string, string, string, string, number] {
+  return [name.project, storedLocation(name), name.id, profileId, profileName, requestedStage];
+}
+
 const FILTER_COLUMNS: FilterColumns = {
   lifecycle_state: `(CASE WHEN ${EFFECTIVE_END_TIME} IS NULL THEN 1 ELSE 2 END)`,
   conversation_stage: "conversation_stage",
@@ -220,6 +315,17 @@ export function createConversationStore(database: Database, options: Conversatio
     for (const row of rows) found[row.key_index - 1] = row;
     return found;
   }, MAX_GET_BATCH);
+  const createBatched = createReadBatcher<CreateRequest, CreateOutcome>(async (requests) => {
+    if (requests.length === 1) return database.query<CreateOutcome>(CREATE, [ttl, ...createValues(requests[0] as CreateRequest)]);
+    const columns = requests.map(createValues);
+    const rows = await database.query<CreateOutcome & { key_index: number }>(CREATE_MANY, [
+      ttl,
+      ...columns[0]!.map((_, column) => columns.map((values) => values[column])),
+    ]);
+    const outcomes: (CreateOutcome | undefined)[] = new Array(requests.length);
+    for (const row of rows) outcomes[row.key_index - 1] = row;
+    return outcomes;
+  }, MAX_CREATE_BATCH);
 
   return {
     async create({ name, profile, requestedStage }) {
@@ -227,15 +333,12 @@ export function createConversationStore(database: Database, options: Conversatio
       // A profile of another project is, from this project, one that does not exist.
       if (profile.project !== name.project) throw profileNotFound(profileName);
       if (storedLocation(profile) !== storedLocation(name)) throw new Error("the service checks the profile's location");
-      const [row] = await database.query<CreateOutcome>(CREATE, [
-        ttl,
-        name.project,
-        storedLocation(name),
-        name.id,
-        profile.id,
-        profileName,
-        requestedStage,
-      ]);
+      const asked: CreateRequest = { name, profileId: profile.id, profileName, requestedStage };
+      // A call with a deadline runs its own statement, so that the deadline can cancel it.
+      const row =
+        currentCallSignal() === undefined
+          ? await createBatched(asked)
+          : (await database.query<CreateOutcome>(CREATE, [ttl, ...createValues(asked)]))[0];
       if (row === undefined || row.has_agent === null) throw profileNotFound(profileName);
       if (row.id === null) {
         if (requestedStage === STAGE_VIRTUAL_AGENT && !row.has_agent) {
