@@ -19,7 +19,7 @@ import {
   toConversation,
   type ConversationRow,
 } from "./conversation-row.js";
-import { currentCallSignal } from "./call-signal.js";
+import { currentCallSignal, withCallSignal } from "./call-signal.js";
 import type { Database } from "./database.js";
 import { compileFilter, type FilterColumns } from "./filter-sql.js";
 import { createReadBatcher } from "./read-batcher.js";
@@ -300,7 +300,15 @@ const FILTER_COLUMNS: FilterColumns = {
 export function createConversationStore(database: Database, options: ConversationStoreOptions): ConversationStore {
   const ttl = toInterval(options.ttlSeconds);
   const lifetime = [ttl, toInterval(options.purgeAfterSeconds)];
-  const getBatched = createReadBatcher<ResourceName, ConversationRow>(async (names) => {
+  // The signal reaches the statement as the call's own would (see call-signal.ts): it is read when the query starts.
+  const getBatched = createReadBatcher<ResourceName, ConversationRow>((names, signal) =>
+    signal === undefined ? getMany(names) : withCallSignal(signal, () => getMany(names)),
+  MAX_GET_BATCH);
+  const createBatched = createReadBatcher<CreateRequest, CreateOutcome>((requests, signal) =>
+    signal === undefined ? createMany(requests) : withCallSignal(signal, () => createMany(requests)),
+  MAX_CREATE_BATCH);
+
+  async function getMany(names: readonly ResourceName[]): Promise<(ConversationRow | undefined)[]> {
     if (names.length === 1) {
       const [name] = names as [ResourceName];
       return database.query<ConversationRow>(GET, [...lifetime, name.project, storedLocation(name), name.id]);
@@ -314,8 +322,9 @@ export function createConversationStore(database: Database, options: Conversatio
     const found: (ConversationRow | undefined)[] = new Array(names.length);
     for (const row of rows) found[row.key_index - 1] = row;
     return found;
-  }, MAX_GET_BATCH);
-  const createBatched = createReadBatcher<CreateRequest, CreateOutcome>(async (requests) => {
+  }
+
+  async function createMany(requests: readonly CreateRequest[]): Promise<(CreateOutcome | undefined)[]> {
     if (requests.length === 1) return database.query<CreateOutcome>(CREATE, [ttl, ...createValues(requests[0] as CreateRequest)]);
     const columns = requests.map(createValues);
     const rows = await database.query<CreateOutcome & { key_index: number }>(CREATE_MANY, [
@@ -325,7 +334,7 @@ export function createConversationStore(database: Database, options: Conversatio
     const outcomes: (CreateOutcome | undefined)[] = new Array(requests.length);
     for (const row of rows) outcomes[row.key_index - 1] = row;
     return outcomes;
-  }, MAX_CREATE_BATCH);
+  }
 
   return {
     async create({ name, profile, requestedStage }) {
@@ -334,11 +343,7 @@ export function createConversationStore(database: Database, options: Conversatio
       if (profile.project !== name.project) throw profileNotFound(profileName);
       if (storedLocation(profile) !== storedLocation(name)) throw new Error("the service checks the profile's location");
       const asked: CreateRequest = { name, profileId: profile.id, profileName, requestedStage };
-      // A call with a deadline runs its own statement, so that the deadline can cancel it.
-      const row =
-        currentCallSignal() === undefined
-          ? await createBatched(asked)
-          : (await database.query<CreateOutcome>(CREATE, [ttl, ...createValues(asked)]))[0];
+      const row = await createBatched(asked, currentCallSignal());
       if (row === undefined || row.has_agent === null) throw profileNotFound(profileName);
       if (row.id === null) {
         if (requestedStage === STAGE_VIRTUAL_AGENT && !row.has_agent) {
@@ -364,11 +369,7 @@ export function createConversationStore(database: Database, options: Conversatio
     },
 
     async get(name) {
-      // A call with a deadline runs its own statement, so that the deadline can cancel it.
-      const row =
-        currentCallSignal() === undefined
-          ? await getBatched(name)
-          : (await database.query<ConversationRow>(GET, [...lifetime, name.project, storedLocation(name), name.id]))[0];
+      const row = await getBatched(name, currentCallSignal());
       if (row === undefined) throw notFound(name);
       return toConversation(row, name);
     },

@@ -1,19 +1,32 @@
-// Reads of single rows that arrive together are answered by one statement.
+// Statements for single rows that arrive together are sent as one.
 //
 // Under load, a socket read hands the service many calls at once, and one
 // statement per call is then mostly overhead: a protocol exchange, a result
 // parsed, a write(2) and a wake-up of the backend each, for one indexed row.
-// Keys asked for in the same turn of the event loop are collected and looked
-// up together when the turn's I/O has been handled (setImmediate), so a call
+// Keys asked for in the same turn of the event loop are collected and sent
+// together when the turn's I/O has been handled (setImmediate), so a call
 // never waits for more than that turn; a call alone in its turn is a batch of
 // one. Each call still costs at most one statement, and sees every write that
 // was acknowledged before it arrived, as the statement starts after it did.
+//
+// Deadlines: a call whose signal aborts is answered at once with the signal's
+// reason; the batch's statement is cancelled only when every call in it has
+// given up (its lookup gets a signal that aborts then), and never while one
+// call without a deadline is still waiting for it.
 
-/** Runs one statement for `keys` and returns, per key in order, its result or undefined when absent. */
-export type BatchLookup<Key, Result> = (keys: readonly Key[]) => Promise<ReadonlyArray<Result | undefined>>;
+/**
+ * Runs one statement for `keys` and returns, per key in order, its result or
+ * undefined when absent. `signal`, when given, aborts when no call wants the
+ * answer any more: the statement should then be cancelled.
+ */
+export type BatchLookup<Key, Result> = (
+  keys: readonly Key[],
+  signal: AbortSignal | undefined,
+) => Promise<ReadonlyArray<Result | undefined>>;
 
 interface Waiting<Key, Result> {
   readonly key: Key;
+  readonly signal: AbortSignal | undefined;
   readonly resolve: (result: Result | undefined) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -22,24 +35,47 @@ interface Waiting<Key, Result> {
 export function createReadBatcher<Key, Result>(
   lookup: BatchLookup<Key, Result>,
   maxBatch: number,
-): (key: Key) => Promise<Result | undefined> {
+): (key: Key, signal?: AbortSignal) => Promise<Result | undefined> {
   let waiting: Waiting<Key, Result>[] = [];
 
   const run = (batch: readonly Waiting<Key, Result>[]) => {
-    lookup(batch.map((each) => each.key)).then(
+    lookup(
+      batch.map((each) => each.key),
+      whenAllAbort(batch.map((each) => each.signal)),
+    ).then(
       (results) => batch.forEach((each, index) => each.resolve(results[index])),
       (error: unknown) => batch.forEach((each) => each.reject(error)),
     );
   };
   const flush = () => {
-    const due = waiting;
+    // Calls that gave up while waiting were answered already; their keys are not looked up.
+    const due = waiting.filter((each) => each.signal?.aborted !== true);
     waiting = [];
     for (let start = 0; start < due.length; start += maxBatch) run(due.slice(start, start + maxBatch));
   };
 
-  return (key) =>
+  return (key, signal) =>
     new Promise<Result | undefined>((resolve, reject) => {
+      if (signal !== undefined) {
+        if (signal.aborted) {
+          reject(signal.reason);
+          return;
+        }
+        signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+      }
       if (waiting.length === 0) setImmediate(flush);
-      waiting.push({ key, resolve, reject });
+      waiting.push({ key, signal, resolve, reject });
     });
+}
+
+/** A signal that aborts once every one of `signals` has; undefined when one of them can never abort. */
+function whenAllAbort(signals: ReadonlyArray<AbortSignal | undefined>): AbortSignal | undefined {
+  if (signals.length === 1) return signals[0];
+  if (signals.some((signal) => signal === undefined)) return undefined;
+  const all = new AbortController();
+  let live = signals.length;
+  for (const signal of signals as AbortSignal[]) {
+    signal.addEventListener("abort", () => --live === 0 && all.abort(signal.reason), { once: true });
+  }
+  return all.signal;
 }
