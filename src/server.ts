@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { authInterceptor } from "./auth/auth-interceptor.js";
 import { createCallGuard } from "./auth/call-guard.js";
 import type { Authorizer } from "./auth/authorizer.js";
+import { createCredentialsGate } from "./auth/credentials-gate.js";
 import { createDenialReport } from "./auth/denial-report.js";
 import { gateMetrics } from "./auth/metrics-gate.js";
 import type { BootstrapProfile } from "./domain/bootstrap.js";
@@ -20,6 +21,7 @@ import { createReadinessProbe } from "./health/readiness.js";
 import { createResetRoute } from "./emulator/reset-route.js";
 import { createConsoleRoute } from "./http/console-route.js";
 import { applyCors, type OriginPolicy } from "./http/cors.js";
+import { credentialsFirst, grpcCredentialsFirst } from "./http/credentials-first.js";
 import { chainHttpRoutes, type HttpRoute } from "./http/http-routes.js";
 import { listenOnOnePort, type OnePortListener } from "./http/one-port-listener.js";
 import { restateRefusedRequests } from "./http/refused-requests.js";
@@ -117,8 +119,13 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   };
   const metrics = createMetrics(database);
   const record = createRpcRecorder(options.log, metrics);
-  // Who may call: one guard for gRPC (grpc-js) and for everything connect-node serves.
-  const guard = options.authorizer?.enabled === true ? createCallGuard(options.authorizer, createDenialReport(options.log, metrics.registry)) : undefined;
+  // Who may call, in two steps: a request without valid credentials is refused before it is read
+  // (the gate); the call of a valid token is checked against its method and projects once decoded
+  // (the guard: one for gRPC and for everything connect-node serves).
+  const authorizer = options.authorizer?.enabled === true ? options.authorizer : undefined;
+  const reportDenial = createDenialReport(options.log, metrics.registry);
+  const gate = authorizer === undefined ? undefined : createCredentialsGate(authorizer, reportDenial);
+  const guard = authorizer === undefined ? undefined : createCallGuard(authorizer, reportDenial);
   // Channelz (grpc-js's per-call introspection) costs on every call and nothing here reads it.
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const inFlight = createInFlight(limits.maxInFlight);
@@ -179,13 +186,21 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   });
   const corsOrigins = options.corsOrigins ?? { kind: "loopback" };
 
+  const gatedHandler = gate === undefined ? handler : credentialsFirst(gate, handler, options.onInternalError);
+
   const listener: OnePortListener = await listenOnOnePort({
+    // CORS first: preflights carry no credentials, and refusals need CORS headers a browser can read.
     http: (request, response) => {
       if (applyCors(corsOrigins, request, response)) return;
       unobserved.watch(request, response);
-      handler(request, response);
+      gatedHandler(request, response);
     },
-    grpc: (http2) => takeGrpcStreamHandler(grpcServer, http2),
+    grpc: (http2) => {
+      const grpcStreams = takeGrpcStreamHandler(grpcServer, http2);
+      return gate === undefined
+        ? grpcStreams
+        : grpcCredentialsFirst(gate, grpcStreams, { onInternalError: options.onInternalError, onAnswered: unobserved.answeredGrpc });
+    },
     limits,
     host: options.host,
     port: options.port,

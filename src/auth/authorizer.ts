@@ -31,6 +31,12 @@ export interface Authorizer {
   /** False when no tokens file and no JWT issuer are configured: every call is allowed. */
   readonly enabled: boolean;
   decide(method: DescMethod, message: Message, authorization: string | null | undefined): Promise<Decision>;
+  /**
+   * The first half of decide, which needs no request: whether the caller holds
+   * valid credentials at all. Asked before a request is read, so a caller
+   * without them learns nothing about its request, not even that it is malformed.
+   */
+  admit(authorization: string | null | undefined): Promise<Decision>;
   /** Who the token stands for, for endpoints outside the RPC surface (/metrics); undefined when it is not valid. */
   authenticate(authorization: string | null | undefined): Promise<Principal | undefined>;
   /** Re-reads the tokens file (and JWKS file); keeps the old ones and throws an AuthConfigError when a file is bad. */
@@ -70,13 +76,20 @@ export async function createAuthorizer(options: AuthorizerOptions): Promise<Auth
     return deny(Code.Unauthenticated, "ACCESS_TOKEN_INVALID", "The bearer token is not one this service accepts");
   };
 
+  const admit = async (authorization: string | null | undefined): Promise<Decision> => {
+    if (!enabled) return ALLOW_ANONYMOUS;
+    const principal = await identify(authorization);
+    return "allowed" in principal ? principal : { allowed: true, principal };
+  };
+
   return {
     enabled,
     async decide(method, message, authorization) {
       const access = accessOf(method);
       if (!enabled || access === "open") return ALLOW_ANONYMOUS;
-      const principal = await identify(authorization);
-      if ("allowed" in principal) return principal;
+      const admitted = await admit(authorization);
+      if (!admitted.allowed || admitted.principal === undefined) return admitted;
+      const { principal } = admitted;
       const call = `${method.parent.typeName}/${method.name}`;
       if (access === "write" && principal.role !== "editor") {
         return deny(Code.PermissionDenied, "ROLE_CANNOT_WRITE", `The token "${principal.name}" may only read; ${method.name} needs an editor token`, { method: call }, principal.name);
@@ -91,6 +104,7 @@ export async function createAuthorizer(options: AuthorizerOptions): Promise<Auth
       }
       return { allowed: true, principal };
     },
+    admit,
     async authenticate(authorization) {
       if (!enabled) return undefined;
       const principal = await identify(authorization);

@@ -10,14 +10,21 @@ import type { Authorizer, Denial } from "./authorizer.js";
 /** Resolves when the call may go on; rejects with a ConnectError (UNAUTHENTICATED, PERMISSION_DENIED) when not. */
 export type CallGuard = (method: DescMethod, message: Message, authorization: string | null | undefined) => Promise<void>;
 
+/** What a refused call was aimed at: its RPC when known, else the HTTP path it came to (refused before it was routed). */
+export interface RefusedCall {
+  readonly service?: string;
+  readonly method?: string;
+  readonly path?: string;
+}
+
 /** Told about every refused call: for the log line and the denial counter. */
-export type DenialListener = (denial: Denial, method: DescMethod) => void;
+export type DenialListener = (denial: Denial, call: RefusedCall) => void;
 
 export function createCallGuard(authorizer: Authorizer, onDenial: DenialListener): CallGuard {
   return async (method, message, authorization) => {
     const decision = await authorizer.decide(method, message, authorization);
     if (decision.allowed) return;
-    onDenial(decision, method);
+    onDenial(decision, { service: method.parent.typeName, method: method.name });
     throw denialError(decision);
   };
 }

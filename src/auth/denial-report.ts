@@ -14,12 +14,12 @@ export function createDenialReport(log: Logger, registry: Registry): DenialListe
     labelNames: ["code", "reason"],
     registers: [registry],
   });
-  return (denial, method) => {
+  return (denial, call) => {
     // Codes spelled as rpc_requests_total spells them.
     const code = Code[denial.code];
     denials.inc({ code, reason: denial.reason });
     log.warn(
-      { ...denial.metadata, service: method.parent.typeName, method: method.name, code, reason: denial.reason, principal: denial.principalName ?? null },
+      { ...denial.metadata, service: call.service ?? null, method: call.method ?? null, path: call.path, code, reason: denial.reason, principal: denial.principalName ?? null },
       "call refused",
     );
   };

@@ -12,7 +12,12 @@ const OPEN_SERVICES = new Set(["grpc.health.v1.Health", "grpc.reflection.v1.Serv
 // everything else, custom methods included, changes something.
 const READ_METHOD = /^(Get|List)[A-Z]/;
 
+/** Whether a service (by its full name) is called without credentials. */
+export function isOpenService(typeName: string): boolean {
+  return OPEN_SERVICES.has(typeName);
+}
+
 export function accessOf(method: DescMethod): Access {
-  if (OPEN_SERVICES.has(method.parent.typeName)) return "open";
+  if (isOpenService(method.parent.typeName)) return "open";
   return READ_METHOD.test(method.name) ? "read" : "write";
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http2";
 import type { DescService } from "@bufbuild/protobuf";
 import { Code, createContextValues, type ContextValues } from "@connectrpc/connect";
 import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
@@ -12,13 +13,16 @@ type HttpResponse = Parameters<HttpHandler>[1];
 // connect-node decodes a request before any interceptor runs, so a request it
 // cannot decode (bad JSON, bad protobuf, a wrong content type) never reaches
 // the RPC observer. Such calls are recorded here, from the response they got,
-// so they have a log line and a metric like every other call.
+// so they have a log line and a metric like every other call; so are gRPC
+// calls refused before grpc-js took them (no valid credentials).
 
 export interface UnobservedCalls {
   /** For connectNodeAdapter's contextValues: carries the request's marker to the observer. */
   contextValues(request: HttpRequest): ContextValues;
   /** Called with every HTTP request before connect-node sees it. */
   watch(request: HttpRequest, response: HttpResponse): void;
+  /** A gRPC call answered with `code` before grpc-js saw it, `started` (performance.now()) when it arrived. */
+  answeredGrpc(headers: IncomingHttpHeaders, code: Code, started: number): void;
 }
 
 export function createUnobservedCalls(services: readonly DescService[], record: RpcRecorder): UnobservedCalls {
@@ -52,6 +56,13 @@ export function createUnobservedCalls(services: readonly DescService[], record: 
           requestId: typeof sent === "string" ? sent : randomUUID(),
         });
       });
+    },
+    answeredGrpc(headers, code, started) {
+      // Only served methods: a path a caller made up must not become a metric label.
+      const target = methods.get(headers[":path"] ?? "");
+      if (target === undefined) return;
+      const sent = headers[REQUEST_ID_HEADER];
+      record({ ...target, protocol: "grpc", code, seconds: (performance.now() - started) / 1000, requestId: typeof sent === "string" ? sent : randomUUID() });
     },
   };
 }

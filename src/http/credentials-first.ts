@@ -1,0 +1,67 @@
+import type { IncomingHttpHeaders } from "node:http2";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { CredentialsGate } from "../auth/credentials-gate.js";
+import type { StreamListener } from "../grpc/grpc-js-streams.js";
+import { sendEarlyError, sendEarlyGrpcError } from "./early-error-response.js";
+import type { HttpHandler } from "./one-port-listener.js";
+
+// The credentials gate put in front of both servers on the port, so a request
+// is refused before connect-node, grpc-js or the REST router reads it. Public
+// paths go straight on, without waiting for a check.
+
+/** HTTP requests (Connect, gRPC-Web, REST, everything connect-node serves) reach `next` once the gate lets them. */
+export function credentialsFirst(gate: CredentialsGate, next: HttpHandler, onInternalError: (error: unknown) => void): HttpHandler {
+  return (request, response) => {
+    const path = (request.url ?? "/").split("?")[0] ?? "/";
+    if (gate.isPublic(path)) {
+      next(request, response);
+      return;
+    }
+    const { authorization } = request.headers;
+    gate.check(path, authorization).then(
+      (refusal) => (refusal === undefined ? next(request, response) : sendEarlyError(request, response, refusal)),
+      (error: unknown) => {
+        onInternalError(error);
+        sendEarlyError(request, response, new ConnectError("The credentials could not be checked", Code.Internal));
+      },
+    );
+  };
+}
+
+export interface GrpcCredentialsFirstOptions {
+  readonly onInternalError: (error: unknown) => void;
+  /** Told about each stream answered here, which grpc-js never sees: for its log line and metric. */
+  readonly onAnswered: (headers: IncomingHttpHeaders, code: Code, started: number) => void;
+}
+
+/** gRPC streams reach grpc-js once the gate lets them. */
+export function grpcCredentialsFirst(gate: CredentialsGate, next: StreamListener, options: GrpcCredentialsFirstOptions): StreamListener {
+  return (stream, headers, flags, rawHeaders) => {
+    const path = headers[":path"] ?? "/";
+    if (gate.isPublic(path)) {
+      next(stream, headers, flags, rawHeaders);
+      return;
+    }
+    const started = performance.now();
+    // grpc-js listens for stream errors once it has the stream; until then a reset by the client must not be an unhandled error.
+    const ignore = () => undefined;
+    stream.on("error", ignore);
+    const answer = (error: ConnectError) => {
+      if (stream.destroyed) return;
+      sendEarlyGrpcError(stream, headers["content-type"] ?? "application/grpc", error);
+      options.onAnswered(headers, error.code, started);
+    };
+    gate.check(path, headers.authorization).then(
+      (refusal) => {
+        if (refusal !== undefined) return answer(refusal);
+        if (stream.destroyed) return;
+        stream.off("error", ignore);
+        next(stream, headers, flags, rawHeaders);
+      },
+      (error: unknown) => {
+        options.onInternalError(error);
+        answer(new ConnectError("The credentials could not be checked", Code.Internal));
+      },
+    );
+  };
+}

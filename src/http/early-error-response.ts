@@ -1,0 +1,64 @@
+import type { ServerHttp2Stream } from "node:http2";
+import type { ConnectError } from "@connectrpc/connect";
+import { encodeEnvelope } from "@connectrpc/connect/protocol";
+import { codeToHttpStatus, endStreamFlag, endStreamToJson, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
+import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { toRestError } from "../rest/rest-errors.js";
+import { withErrorInfo } from "../services/errors.js";
+import type { HttpRequest, HttpResponse } from "./http-routes.js";
+import { parseRpcPath } from "./rpc-path.js";
+
+// A status answered before connect-node or grpc-js has read the request, in
+// the wire format of the protocol the request speaks (told by its content
+// type and path), so each client reads it as it reads any other status. The
+// encoders are connect's own, so the bytes are those connect-node would send.
+
+type Wire = "grpc" | "connect-stream" | "connect-unary" | "rest";
+
+function wireOf(path: string, contentType: string): Wire {
+  // gRPC and gRPC-Web alike: both accept a trailers-only response.
+  if (contentType.startsWith("application/grpc")) return "grpc";
+  if (contentType.startsWith("application/connect+")) return "connect-stream";
+  return parseRpcPath(path) === undefined ? "rest" : "connect-unary";
+}
+
+/** Answers an HTTP request (HTTP/1.1, or an HTTP/2 stream that is not for grpc-js) with `error`. */
+export function sendEarlyError(request: HttpRequest, response: HttpResponse, error: ConnectError): void {
+  const contentType = request.headers["content-type"] ?? "";
+  const path = (request.url ?? "/").split("?")[0] ?? "/";
+  const detailed = withErrorInfo(error);
+  switch (wireOf(path, contentType)) {
+    case "grpc":
+      reply(response, 200, { "content-type": contentType, ...grpcStatusHeaders(detailed) });
+      return;
+    case "connect-stream": {
+      const endStream = new TextEncoder().encode(JSON.stringify(endStreamToJson(new Headers(), detailed, undefined)));
+      reply(response, 200, { "content-type": contentType }, encodeEnvelope(endStreamFlag, endStream));
+      return;
+    }
+    case "connect-unary":
+      reply(response, codeToHttpStatus(detailed.code), { "content-type": "application/json" }, errorToJsonBytes(detailed, undefined));
+      return;
+    case "rest": {
+      const { httpStatus, body } = toRestError(detailed);
+      reply(response, httpStatus, { "content-type": "application/json; charset=utf-8" }, JSON.stringify(body));
+      return;
+    }
+  }
+}
+
+/** Answers a gRPC stream that grpc-js has not taken with `error`, as trailers-only (one HEADERS frame ending the stream). */
+export function sendEarlyGrpcError(stream: ServerHttp2Stream, contentType: string, error: ConnectError): void {
+  stream.respond({ ":status": 200, "content-type": contentType, ...grpcStatusHeaders(withErrorInfo(error)) }, { endStream: true });
+}
+
+function grpcStatusHeaders(error: ConnectError): Record<string, string> {
+  return Object.fromEntries(setTrailerStatus(new Headers(), error));
+}
+
+function reply(response: HttpResponse, status: number, headers: Record<string, string>, body?: Uint8Array | string): void {
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  response.statusCode = status;
+  if (body === undefined) response.end();
+  else response.end(body);
+}
