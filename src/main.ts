@@ -61,10 +61,11 @@ try {
   process.exit(2);
 }
 
+const tlsPaths = config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } : undefined;
 let tls: TlsFiles | undefined;
-if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) {
+if (tlsPaths !== undefined) {
   try {
-    tls = await readTlsFiles(config.tlsCertFile, config.tlsKeyFile);
+    tls = await readTlsFiles(tlsPaths.certFile, tlsPaths.keyFile);
   } catch (error) {
     process.stderr.write(`TLS: ${(error as Error).message}\n`);
     process.exit(2);
@@ -78,20 +79,45 @@ const scheme = tls === undefined ? "http" : "https";
 const logDestination = pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 });
 const log = pino({ level: config.logLevel }, logDestination);
 
-// SIGHUP re-reads the tokens file (and JWKS file); a bad file is refused and the old one kept.
-function reloadAuth(onReloaded: () => void): void {
-  authorizer.reload().then(
+// SIGHUP re-reads the tokens file (and JWKS file) and the TLS certificate and key; a bad file is
+// refused with one log line and the previous one stays in force. Resolves true when anything was taken.
+async function reloadFiles(useTls: (files: TlsFiles) => void): Promise<boolean> {
+  const auth = authorizer.reload().then(
     () => {
       log.info({ auth: describeAuth(authSettings) }, "auth files reloaded");
-      onReloaded();
+      return true;
     },
-    (error: unknown) => log.error(`auth reload refused, keeping the previous files: ${(error as Error).message}`),
+    (error: unknown) => {
+      log.error(`auth reload refused, keeping the previous files: ${(error as Error).message}`);
+      return false;
+    },
   );
+  const certificate =
+    tlsPaths === undefined
+      ? false
+      : readTlsFiles(tlsPaths.certFile, tlsPaths.keyFile)
+          .then(useTls)
+          .then(
+            () => {
+              log.info({ certFile: tlsPaths.certFile }, "TLS certificate reloaded");
+              return true;
+            },
+            (error: unknown) => {
+              log.error(`TLS reload refused, keeping the previous certificate: ${(error as Error).message}`);
+              return false;
+            },
+          );
+  return (await Promise.all([auth, certificate])).includes(true);
 }
 
 if (config.workers > 1 && cluster.isPrimary) {
-  // The primary checks the files first, so a bad one is refused once, then each worker reloads its own.
-  process.on("SIGHUP", () => reloadAuth(() => Object.values(cluster.workers ?? {}).forEach((worker) => worker?.process.kill("SIGHUP"))));
+  // The primary, which serves no connection itself, checks the files first, so a bad one is refused
+  // once; when anything was taken each worker reloads its own.
+  process.on("SIGHUP", () => {
+    void reloadFiles(() => undefined).then((taken) => {
+      if (taken) Object.values(cluster.workers ?? {}).forEach((worker) => worker?.process.kill("SIGHUP"));
+    });
+  });
   await superviseWorkers(config.workers, log, () => logDestination.flushSync());
 }
 // A line at once, so nobody waits on a silent terminal while the database starts.
@@ -142,7 +168,7 @@ log.info(
   `serving Dialogflow v2 Conversations on ${scheme}://${config.host}:${server.port} (${database.kind === "embedded" ? `embedded database in ${config.dataDir}` : "Postgres"}; ${describeAuth(authSettings)})`,
 );
 
-process.on("SIGHUP", () => reloadAuth(() => undefined));
+process.on("SIGHUP", () => void reloadFiles((files) => server.replaceTlsCertificate(files)));
 
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

@@ -25,6 +25,7 @@ import { credentialsFirst, grpcCredentialsFirst } from "./http/credentials-first
 import { chainHttpRoutes, type HttpRoute } from "./http/http-routes.js";
 import { listenOnOnePort, type OnePortListener } from "./http/one-port-listener.js";
 import { restateRefusedRequests } from "./http/refused-requests.js";
+import type { TlsFiles } from "./http/tls-files.js";
 import { createInFlight } from "./limits/in-flight.js";
 import { inFlightInterceptor } from "./limits/in-flight-interceptor.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits/limits.js";
@@ -74,7 +75,7 @@ export interface ServerOptions {
   /** Serve the emulator's reset endpoints (DELETE /emulator/v1/projects...), which erase data. */
   readonly emulatorReset?: boolean;
   /** PEM certificate chain and key: serve TLS (HTTP/2 and HTTP/1.1 by ALPN) instead of cleartext. */
-  readonly tls?: { readonly cert: string; readonly key: string };
+  readonly tls?: TlsFiles;
   /** Told about failures that are our bugs (they reach clients as INTERNAL). */
   readonly onInternalError: (error: unknown) => void;
   /** Bounds on what clients can hold; DEFAULT_LIMITS for any not given. */
@@ -84,6 +85,8 @@ export interface ServerOptions {
 export interface Server {
   readonly port: number;
   readonly database: Database;
+  /** With TLS: new connections get this certificate and key, open ones keep theirs (see OnePortListener). */
+  replaceTlsCertificate(tls: TlsFiles): void;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -222,6 +225,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   return {
     port: listener.port,
     database,
+    replaceTlsCertificate: (tls) => listener.replaceCertificate(tls),
     async close(graceMs) {
       await listener.close(graceMs);
       await sweeper?.stop();

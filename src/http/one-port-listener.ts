@@ -9,7 +9,7 @@ import {
   type ServerHttp2Stream,
 } from "node:http2";
 import { createServer as createTcpServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
-import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import { createServer as createTlsServer, Server as TlsServer, type TLSSocket } from "node:tls";
 import type { StreamListener } from "../grpc/grpc-js-streams.js";
 import type { Limits } from "../limits/limits.js";
 
@@ -41,6 +41,12 @@ export interface OnePortListener {
   routeConnection(socket: Socket): void;
   serveHttp2(socket: Socket): void;
   serveHttp1(socket: Socket): void;
+  /**
+   * Handshakes from now on use this certificate and key (a renewed
+   * certificate); connections already open keep theirs. Throws when the port
+   * does not serve TLS or OpenSSL refuses the pair.
+   */
+  replaceCertificate(tls: { readonly cert: string; readonly key: string }): void;
   /**
    * Stops accepting connections and lets open requests finish; connections
    * still open after `graceMs` are cut.
@@ -167,6 +173,10 @@ export async function listenOnOnePort(options: OnePortOptions): Promise<OnePortL
     serveHttp1: (socket) => {
       track(socket);
       serveHttp1(socket);
+    },
+    replaceCertificate(tls) {
+      if (!(tcp instanceof TlsServer)) throw new Error("the port does not serve TLS");
+      tcp.setSecureContext({ cert: tls.cert, key: tls.key });
     },
     async close(graceMs = 5000) {
       const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
