@@ -14,20 +14,37 @@ export interface LoadResult {
   readonly failed: number;
 }
 
+export interface LoadOptions {
+  readonly connections: number;
+  /** Calls in flight per connection (HTTP/2 streams; with http1, pipelined requests). */
+  readonly streams: number;
+  readonly seconds: number;
+  readonly cpu: string;
+  /** HTTP/1.1 instead of HTTP/2. */
+  readonly http1?: boolean;
+  /** Request headers; unary gRPC's by default. */
+  readonly headers?: readonly string[];
+}
+
+const GRPC_HEADERS = ["content-type: application/grpc", "te: trailers"];
+
 /**
- * Unary gRPC calls from h2load (a C load generator) pinned to CPU 0:
- * `connections` × `streams` calls in flight, the same request body each time.
+ * Calls from h2load (a C load generator) pinned to a CPU: `connections` ×
+ * `streams` in flight, the same request each time; a POST of the file `body`,
+ * or a GET without one.
  */
-export async function h2load(url: string, body: string, options: { connections: number; streams: number; seconds: number; cpu: string }): Promise<LoadResult> {
+export async function h2load(url: string, body: string | undefined, options: LoadOptions): Promise<LoadResult> {
   const log = join(tmpdir(), `h2load-${process.pid}-${Date.now()}.log`);
   const { stdout } = await run(
     "taskset",
     [
       "-c", options.cpu, "h2load",
+      ...(options.http1 === true ? ["--h1"] : []),
       "-c", String(options.connections), "-m", String(options.streams),
       "-D", String(options.seconds), "--warm-up-time=1",
-      "-H", "content-type: application/grpc", "-H", "te: trailers",
-      "-d", body, `--log-file=${log}`, url,
+      ...(options.headers ?? GRPC_HEADERS).flatMap((header) => ["-H", header]),
+      ...(body === undefined ? [] : ["-d", body]),
+      `--log-file=${log}`, url,
     ],
     { maxBuffer: 16 * 1024 * 1024 },
   );

@@ -42,6 +42,22 @@ const SERVER_CPU = "1";
 const SEEDED = 10_000;
 const OPERATIONS = ["get", "create"] as const;
 type Operation = (typeof OPERATIONS)[number];
+// GetConversation over HTTP/1.1 (64 connections, a call in flight on each), Connect JSON and REST,
+// against connect-node answering a constant on HTTP/1.1: the ceiling of those paths.
+const HTTP1_OPERATIONS = ["connect get", "rest get"] as const;
+type Http1Operation = (typeof HTTP1_OPERATIONS)[number];
+const HTTP1_CONNECTIONS = Number(process.env.BENCH_HTTP1_CONNECTIONS ?? 64);
+const CONNECT_NOOP = "connect-node no-op";
+
+interface Http1Request {
+  readonly operation: Http1Operation;
+  readonly path: string;
+  /** A file holding the request body; undefined for a GET. */
+  readonly body: string | undefined;
+  readonly headers: readonly string[];
+  /** Whether the connect-node ceiling serves it too (it has no REST routes). */
+  readonly targets: "both" | "service";
+}
 
 interface Target {
   readonly label: string;
@@ -53,7 +69,7 @@ interface Target {
 
 interface Cell {
   readonly target: string;
-  readonly operation: Operation;
+  readonly operation: Operation | Http1Operation;
   readonly round: number;
   readonly result: LoadResult;
 }
@@ -89,19 +105,23 @@ async function main(): Promise<void> {
     };
 
     const targets: Target[] = [];
-    const launch = async (label: string, args: string[], env: NodeJS.ProcessEnv, cpus = SERVER_CPU, fixedPort?: number) => {
+    // Servers that speak only HTTP/1.1 (the connect-node ceiling): loaded by the HTTP/1.1 cells alone.
+    const http1Targets: Target[] = [];
+    const launch = async (label: string, args: string[], env: NodeJS.ProcessEnv, cpus = SERVER_CPU, fixedPort?: number, nodeFlags: string[] = []) => {
       const loader = args[0]?.endsWith(".js") === true ? [] : ["--import", "tsx"];
-      const child = spawn("taskset", ["-c", cpus, process.execPath, ...loader, ...args], {
+      const child = spawn("taskset", ["-c", cpus, process.execPath, ...nodeFlags, ...loader, ...args], {
         env: { ...process.env, ...env },
         stdio: ["ignore", fixedPort === undefined ? "pipe" : "ignore", "inherit"],
       });
       children.push(child);
       const port = fixedPort ?? (await portLine(child));
-      await waitForGrpc(port);
+      const http1Only = label === CONNECT_NOOP;
+      await (http1Only ? waitForHttp(port) : waitForGrpc(port));
       const target: Target = { label, port, process: child, peakRssMb: 0 };
-      targets.push(target);
+      (http1Only ? http1Targets : targets).push(target);
       return target;
     };
+    await launch(CONNECT_NOOP, ["bench/connect-noop-server.ts"], {});
     await launch("grpc-js no-op", ["bench/grpc-noop-server.ts"], {});
     await launch("grpc-js + pg peer", ["bench/grpc-pg-peer.ts"], {
       DATABASE_URL: databaseUrl,
@@ -113,11 +133,17 @@ async function main(): Promise<void> {
       const args = ["dist/main.js", "--port", String(port), "--database-url", databaseUrl, "--sweep-interval", "0", "--database-pool-size", String(POOL_SIZE)];
       if (workers > 1) args.push("--workers", String(workers));
       // One worker shares CPU 1 with the other servers; more workers get both CPUs (with h2load on CPU 0).
-      await launch(workers === 1 ? "service" : `service, ${workers} workers`, args, { LOG_LEVEL: "info" }, workers === 1 ? SERVER_CPU : "0,1", port);
+      await launch(workers === 1 ? "service" : `service, ${workers} workers`, args, { LOG_LEVEL: "info" }, workers === 1 ? SERVER_CPU : "0,1", port, await startNodeFlags());
     }
     for (const target of targets) await checkAnswers(target.port, bodies);
+    const service = targets.find((target) => target.label === "service");
+    if (service === undefined) throw new Error("BENCH_WORKERS must include 1: the HTTP/1.1 cells load the one-worker service");
+    const http1Cells = await http1Requests(names[0] ?? "");
+    for (const cell of http1Cells) {
+      for (const target of cell.targets === "both" ? [...http1Targets, service] : [service]) await checkHttp1(target.port, cell);
+    }
 
-    const rssTimer = setInterval(() => void sampleRss(targets), 200);
+    const rssTimer = setInterval(() => void sampleRss([...targets, ...http1Targets]), 200);
     const cells: Cell[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       for (const operation of OPERATIONS) {
@@ -141,13 +167,28 @@ async function main(): Promise<void> {
         cells.push({ target: "pgbench (statement alone)", operation, round, result });
         printCell(cells[cells.length - 1]!);
       }
+      for (const cell of http1Cells) {
+        for (const target of cell.targets === "both" ? [...http1Targets, service] : [service]) {
+          const result = await h2load(`http://127.0.0.1:${target.port}${cell.path}`, cell.body, {
+            connections: HTTP1_CONNECTIONS,
+            streams: 1,
+            seconds: SECONDS,
+            cpu: LOAD_CPU,
+            http1: true,
+            headers: cell.headers,
+          });
+          cells.push({ target: target.label, operation: cell.operation, round, result });
+          printCell(cells[cells.length - 1]!);
+        }
+      }
     }
     clearInterval(rssTimer);
     const failures = await serviceFailures(targets.filter((target) => target.label.startsWith("service")));
 
-    const summary = summarize(cells, targets);
+    const summary = summarize(cells, [...targets, ...http1Targets]);
     console.log(`\n${summary}`);
-    console.log(`service calls that did not end OK (from /metrics): ${failures}`);
+    console.log(`service calls that failed (from /metrics): ${failures.failed}`);
+    console.log(`service calls cancelled by h2load as a cell ended (at most the calls in flight, ${HTTP1_CONNECTIONS} per HTTP/1.1 cell): ${failures.cancelled}`);
     await mkdir(new URL("./results/", import.meta.url), { recursive: true });
     await writeFile(
       new URL("./results/latest.json", import.meta.url),
@@ -172,6 +213,13 @@ async function main(): Promise<void> {
     await dropper.end();
     await admin.end().catch(() => undefined);
   }
+}
+
+/** The node flags `npm start` runs the service with (package.json), so the bench runs it as it ships. */
+async function startNodeFlags(): Promise<string[]> {
+  const { scripts } = JSON.parse(await readFile("package.json", "utf8")) as { scripts: Record<string, string> };
+  const words = (scripts.start ?? "").split(" ");
+  return words.slice(words.indexOf("node") + 1, words.indexOf("dist/main.js"));
 }
 
 /** Migrates and seeds through the service itself, and records the statements its RPCs send. */
@@ -213,6 +261,32 @@ async function writeBody(operation: Operation, message: Uint8Array): Promise<str
   return path;
 }
 
+async function http1Requests(name: string): Promise<Http1Request[]> {
+  const body = `${os.tmpdir()}/bench-connect-get-${process.pid}.json`;
+  await writeFile(body, JSON.stringify({ name }));
+  return [
+    {
+      operation: "connect get",
+      path: "/google.cloud.dialogflow.v2.Conversations/GetConversation",
+      body,
+      headers: ["content-type: application/json"],
+      targets: "both",
+    },
+    { operation: "rest get", path: `/v2/${name}`, body: undefined, headers: [], targets: "service" },
+  ];
+}
+
+/** One call of each HTTP/1.1 request must answer 200 with a conversation before it is loaded. */
+async function checkHttp1(port: number, request: Http1Request): Promise<void> {
+  const response = await fetch(`http://127.0.0.1:${port}${request.path}`, {
+    method: request.body === undefined ? "GET" : "POST",
+    headers: Object.fromEntries(request.headers.map((header) => header.split(": ") as [string, string])),
+    body: request.body === undefined ? undefined : await readFile(request.body),
+  });
+  const json = (await response.json()) as { name?: string };
+  if (response.status !== 200 || json.name === undefined) throw new Error(`${request.operation} on port ${port}: ${response.status} ${JSON.stringify(json)}`);
+}
+
 /** One call of each operation must end with grpc-status 0: h2load only sees HTTP statuses. */
 async function checkAnswers(port: number, bodies: Record<Operation, string>): Promise<void> {
   const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
@@ -235,15 +309,22 @@ async function checkAnswers(port: number, bodies: Record<Operation, string>): Pr
   }
 }
 
-async function serviceFailures(services: Target[]): Promise<number> {
-  let failures = 0;
+/**
+ * Calls that did not end OK, by method and code, from the services' own
+ * /metrics. CANCELLED is told apart: h2load drops the calls it has in flight
+ * when a cell's time is up (with HTTP/1.1, by closing the connections).
+ */
+async function serviceFailures(services: Target[]): Promise<{ failed: string; cancelled: number }> {
+  const failed: string[] = [];
+  let cancelled = 0;
   for (const service of services) {
     const text = await (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
-    for (const match of text.matchAll(/rpc_requests_total\{[^}]*code="(\w+)"\} (\d+)/g)) {
-      if (match[1] !== "OK") failures += Number(match[2]);
+    for (const match of text.matchAll(/rpc_requests_total\{([^}]*)code="(\w+)"\} (\d+)/g)) {
+      if (match[2] === "CANCELLED") cancelled += Number(match[3]);
+      else if (match[2] !== "OK") failed.push(`${service.label}: ${match[3]} ${match[2]} (${match[1]?.replace(/,$/, "")})`);
     }
   }
-  return failures;
+  return { failed: failed.length === 0 ? "0" : failed.join("; "), cancelled };
 }
 
 async function sampleRss(targets: Target[]): Promise<void> {
@@ -278,7 +359,7 @@ function summarize(cells: Cell[], targets: Target[]): string {
   for (const operation of OPERATIONS) {
     const median = (label: string) => medianOf(cells.filter((c) => c.operation === operation && c.target === label).map((c) => c.result.rps));
     const peer = median("grpc-js + pg peer");
-    for (const label of labels) {
+    for (const label of labels.filter((each) => cells.some((c) => c.operation === operation && c.target === each))) {
       const mine = cells.filter((c) => c.operation === operation && c.target === label);
       const rps = mine.map((c) => c.result.rps);
       lines.push(
@@ -291,6 +372,22 @@ function summarize(cells: Cell[], targets: Target[]): string {
       return of("service") / of("grpc-js + pg peer");
     });
     lines.push(`| ${operation} | service / peer, per round | ${perRound.map((r) => r.toFixed(2)).join(", ")} | | | | |`);
+  }
+  lines.push(
+    "",
+    `| HTTP/1.1 | setup | rps (median of ${ROUNDS}) | min – max | p50 ms | p99 ms | vs connect-node no-op |`,
+    "|---|---|---|---|---|---|---|",
+  );
+  const ceiling = medianOf(cells.filter((c) => c.operation === "connect get" && c.target === CONNECT_NOOP).map((c) => c.result.rps));
+  for (const operation of HTTP1_OPERATIONS) {
+    for (const label of [CONNECT_NOOP, "service"]) {
+      const mine = cells.filter((c) => c.operation === operation && c.target === label);
+      if (mine.length === 0) continue;
+      const rps = mine.map((c) => c.result.rps);
+      lines.push(
+        `| ${operation} | ${label} | ${medianOf(rps).toFixed(0)} | ${Math.min(...rps).toFixed(0)} – ${Math.max(...rps).toFixed(0)} | ${medianOf(mine.map((c) => c.result.p50)).toFixed(2)} | ${medianOf(mine.map((c) => c.result.p99)).toFixed(2)} | ${(medianOf(rps) / ceiling).toFixed(2)} |`,
+      );
+    }
   }
   lines.push("", "Peak RSS under load (MB): " + targets.map((t) => `${t.label} ${t.peakRssMb.toFixed(0)}`).join(", "));
   return lines.join("\n");
@@ -332,6 +429,14 @@ async function waitForGrpc(port: number): Promise<void> {
       });
     });
     if (open) return;
+  }
+  throw new Error(`nothing answers on port ${port}`);
+}
+
+async function waitForHttp(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    if (await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`nothing answers on port ${port}`);
 }
