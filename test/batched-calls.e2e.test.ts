@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseBootstrap } from "../src/domain/bootstrap.js";
 import { Conversation_ConversationStage as ConversationStage, Conversation_LifecycleState } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { ErrorInfoSchema } from "../src/gen/google/rpc/error_details_pb.js";
+import { activeStatementsAfterCancel } from "./support/active-statements.js";
 import { createHumanProfile, startConversation } from "./support/fixtures.js";
 import { useTestServer } from "./support/test-server.js";
 
@@ -101,15 +102,7 @@ describe("GetConversation calls arriving together", () => {
       );
       expect(answers.map((answer) => "error" in answer && answer.error.code)).toEqual(Array(3).fill(Code.DeadlineExceeded));
       expect(Date.now() - started).toBeLessThan(2000);
-      let waiting = 1;
-      for (let attempt = 0; attempt < 20 && waiting > 0; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        const { rows } = await blocker.query<{ n: number }>(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%FROM conversations%' AND state = 'active' AND pid <> pg_backend_pid()",
-        );
-        waiting = rows[0]?.n ?? 0;
-      }
-      expect(waiting).toBe(0);
+      expect(await activeStatementsAfterCancel(blocker, "%FROM conversations%")).toBe(0);
     } finally {
       await blocker.query("ROLLBACK");
       await blocker.end();

@@ -1,8 +1,7 @@
-import { Writable } from "node:stream";
 import { createClient } from "@connectrpc/connect";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Conversations } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { captureLog } from "./support/captured-log.js";
 import { failureOf } from "./support/errors.js";
 import { createHumanProfile, startConversation } from "./support/fixtures.js";
 import { PROTOCOLS, createClients, createTransport, startTestServer, type TestServer } from "./support/test-server.js";
@@ -21,16 +20,10 @@ interface LogLine {
 
 describe("operations surface", () => {
   let test: TestServer;
-  const lines: LogLine[] = [];
+  const { log, lines } = captureLog<LogLine>();
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split("\n")) if (line.trim() !== "") lines.push(JSON.parse(line) as LogLine);
-        done();
-      },
-    });
-    test = await startTestServer({ log: pino({ level: "info" }, sink), sweepIntervalSeconds: 0.1 });
+    test = await startTestServer({ log, sweepIntervalSeconds: 0.1 });
   });
   afterAll(async () => {
     await test.stop();

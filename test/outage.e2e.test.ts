@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConversationProfile } from "../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { startServer, type Server } from "../src/server.js";
 import { createPostgresDatabase } from "../src/store/postgres-database.js";
+import { activeStatementsAfterCancel } from "./support/active-statements.js";
 import { failureOf } from "./support/errors.js";
 import { createHumanProfile, startConversation } from "./support/fixtures.js";
 import { createClients, type Clients } from "./support/test-server.js";
@@ -79,15 +80,7 @@ describe.skipIf(unavailable !== undefined)(`database outages${unavailable === un
       expect(ConnectError.from(error).code).toBe(Code.DeadlineExceeded);
       expect(Date.now() - started).toBeLessThan(2000);
       // The waiting UPDATE is gone from the server, not left queued behind the lock.
-      let waiting = 1;
-      for (let attempt = 0; attempt < 20 && waiting > 0; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        const { rows } = await blocker.query<{ n: number }>(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%UPDATE conversations SET end_time%' AND state = 'active' AND pid <> pg_backend_pid()",
-        );
-        waiting = rows[0]?.n ?? 0;
-      }
-      expect(waiting).toBe(0);
+      expect(await activeStatementsAfterCancel(blocker, "%UPDATE conversations SET end_time%")).toBe(0);
       await blocker.query("ROLLBACK");
       expect((await clients.conversations.getConversation({ name: conversation.name })).endTime).toBeUndefined();
     } finally {

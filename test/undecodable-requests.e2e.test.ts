@@ -1,12 +1,11 @@
 import { connect as connectHttp2, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
-import { Writable } from "node:stream";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { errorFromJsonBytes } from "@connectrpc/connect/protocol-connect";
 import { findTrailerError } from "@connectrpc/connect/protocol-grpc";
 import { trailerParse } from "@connectrpc/connect/protocol-grpc-web";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema } from "../src/gen/google/rpc/error_details_pb.js";
+import { captureLog } from "./support/captured-log.js";
 import { failureOf } from "./support/errors.js";
 import { createHumanProfile } from "./support/fixtures.js";
 import { createClients, startTestServer, type Clients, type TestServer } from "./support/test-server.js";
@@ -52,16 +51,10 @@ describe("requests whose body cannot be decoded", () => {
   let clients: Clients;
   let session: ClientHttp2Session;
   let profile: string;
-  const lines: LogLine[] = [];
+  const { log, lines } = captureLog<LogLine>();
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split("\n")) if (line.trim() !== "") lines.push(JSON.parse(line) as LogLine);
-        done();
-      },
-    });
-    test = await startTestServer({ log: pino({ level: "info" }, sink) });
+    test = await startTestServer({ log });
     clients = createClients("connect (http/1.1)", test.baseUrl);
     profile = (await createHumanProfile(clients, PARENT)).name;
     session = connectHttp2(test.baseUrl);
