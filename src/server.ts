@@ -1,4 +1,4 @@
-import { createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Server as GrpcServer } from "@grpc/grpc-js";
 import type { Logger } from "pino";
@@ -37,6 +37,7 @@ import { createRpcRecorder } from "./observability/rpc-recorder.js";
 import { createUnobservedCalls } from "./observability/unobserved-calls.js";
 import { createDescriptorIndex } from "./reflection/descriptor-index.js";
 import { createReflectionV1AlphaService, createReflectionV1Service } from "./reflection/reflection-service.js";
+import { createUnaryCaller } from "./rest/in-process-calls.js";
 import { createRestRoute } from "./rest/rest-route.js";
 import { createConversationProfilesService } from "./services/conversation-profiles.js";
 import { createConversationsService } from "./services/conversations.js";
@@ -164,7 +165,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     ...(options.emulatorReset === true ? [createResetRoute(database, options.authorizer)] : []),
     createRestRoute({
       services: [Conversations, ConversationProfiles],
-      transport: createRouterTransport(routes, { router: { interceptors } }),
+      call: createUnaryCaller(implementations, interceptors),
       maxBodyBytes: limits.maxMessageBytes,
     }),
   ];

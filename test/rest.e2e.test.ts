@@ -1,4 +1,6 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { activeStatementsAfterCancel } from "./support/active-statements.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 // REST/JSON per the proto's google.api.http rules, called with plain fetch.
@@ -191,5 +193,67 @@ describe("REST/JSON transcoding", () => {
     expect(wrong.json).toHaveProperty("error.details", [
       expect.objectContaining({ "@type": ERROR_INFO, reason: "HTTP_METHOD_NOT_ALLOWED", metadata: expect.objectContaining({ method: "PUT", allow: "GET" }) }),
     ]);
+  });
+
+  describe("while CompleteConversation waits on a row lock", () => {
+    let blocker: pg.Client;
+    let name: string;
+
+    beforeAll(async () => {
+      blocker = new pg.Client({ connectionString: test.testDatabase.url });
+      await blocker.connect();
+    });
+    afterAll(async () => {
+      await blocker.end();
+    });
+
+    async function lockRow(id: string): Promise<void> {
+      const created = await call("POST", `/v2/${parent}/conversations?conversationId=${id}`, { conversationProfile: agentProfile });
+      name = created.json.name as string;
+      await blocker.query("BEGIN");
+      await blocker.query("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", [id]);
+    }
+
+    // The UPDATE is gone from the server, not left queued behind the lock.
+    const waitingUpdates = () => activeStatementsAfterCancel(blocker, "%UPDATE conversations SET end_time%");
+
+    it("answers 504 DEADLINE_EXCEEDED at the X-Server-Timeout deadline and cancels the statement", async () => {
+      await lockRow("rest-deadline");
+      try {
+        const started = Date.now();
+        const response = await fetch(`${test.baseUrl}/v2/${name}:complete`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-server-timeout": "0.3" },
+          body: "{}",
+        });
+        expect(response.status).toBe(504);
+        expect(await response.json()).toHaveProperty("error.status", "DEADLINE_EXCEEDED");
+        expect(Date.now() - started).toBeLessThan(2000);
+        expect(await waitingUpdates()).toBe(0);
+      } finally {
+        await blocker.query("ROLLBACK");
+      }
+      expect((await call("GET", `/v2/${name}`)).json).not.toHaveProperty("endTime");
+    });
+
+    it("cancels the statement when the caller goes away", async () => {
+      await lockRow("rest-gone");
+      try {
+        const gone = new AbortController();
+        const pending = fetch(`${test.baseUrl}/v2/${name}:complete`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: "{}",
+          signal: gone.signal,
+        }).catch((error: unknown) => error);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        gone.abort();
+        await pending;
+        expect(await waitingUpdates()).toBe(0);
+      } finally {
+        await blocker.query("ROLLBACK");
+      }
+      expect((await call("GET", `/v2/${name}`)).json).not.toHaveProperty("endTime");
+    });
   });
 });

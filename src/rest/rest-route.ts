@@ -1,9 +1,10 @@
 import { fromJson, toJson, type DescService, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { requestError } from "../services/errors.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
 import { REQUEST_ID_HEADER, REST_MARKER_HEADER } from "../observability/rpc-observer.js";
 import { readHttpBindings, type HttpBinding } from "./http-bindings.js";
+import type { UnaryCaller } from "./in-process-calls.js";
 import { addQueryParameters, parseBody, setFieldPath, snakeToCamel } from "./request-json.js";
 import { restError, toRestError, type RestError } from "./rest-errors.js";
 
@@ -11,11 +12,10 @@ export interface RestRouteOptions {
   /** The services whose google.api.http rules become routes. */
   readonly services: readonly DescService[];
   /**
-   * Where transcoded calls go: an in-process transport over the same routes
-   * and interceptors as the RPC surface, so validation, errors and logging
-   * are shared.
+   * Where transcoded calls go: the implementations the RPC surface serves,
+   * through its interceptors, so validation, errors and logging are shared.
    */
-  readonly transport: Transport;
+  readonly call: UnaryCaller;
   /** Larger bodies are refused with 413 before they are read (by Content-Length) or as soon as they pass it. */
   readonly maxBodyBytes: number;
 }
@@ -29,7 +29,7 @@ export function createRestRoute(options: RestRouteOptions): HttpRoute {
   return (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     if (!url.pathname.startsWith("/v2/")) return false;
-    serve(bindings, options.transport, options.maxBodyBytes, url, request, response)
+    serve(bindings, options.call, options.maxBodyBytes, url, request, response)
       .catch((error: unknown): Outcome => {
         const connectError = ConnectError.from(error);
         return { ...toRestError(connectError), requestId: connectError.metadata.get(REQUEST_ID_HEADER) };
@@ -50,7 +50,7 @@ interface Outcome extends RestError {
 
 async function serve(
   bindings: readonly HttpBinding[],
-  transport: Transport,
+  call: UnaryCaller,
   maxBodyBytes: number,
   url: URL,
   request: HttpRequest,
@@ -111,9 +111,15 @@ async function serve(
   // A response closed before it was sent means the caller went away: stop the call (and its SQL).
   const abort = new AbortController();
   response.once("close", () => {
-    if (!response.writableFinished) abort.abort();
+    if (!response.writableFinished) abort.abort(new ConnectError("the client went away", Code.Canceled));
   });
-  const result = await transport.unary(method, abort.signal, serverTimeoutMs(request), forwardedHeaders(request), input);
+  const result = await call(method, input, {
+    header: forwardedHeaders(request),
+    abort,
+    timeoutMs: serverTimeoutMs(request),
+    requestMethod: request.method ?? "GET",
+    url: url.pathname + url.search,
+  });
   // Google's clients ask for enums as numbers with $alt=json;enum-encoding=int.
   const enumAsInteger = (url.searchParams.get("$alt") ?? "").includes("enum-encoding=int");
   return {

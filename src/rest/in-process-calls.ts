@@ -1,0 +1,115 @@
+import { create, isMessage, type DescMessage, type DescMethod, type DescMethodUnary, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import { Code, ConnectError, createContextValues, type HandlerContext, type Interceptor, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
+
+// Calls a service implementation in process, through the same interceptors
+// connect-node applies, for any unary method. REST uses it for the calls it
+// transcodes: the request is already a message, so nothing is serialized or
+// parsed again, and no client, in-memory HTTP exchange or linked abort
+// signals stand between the route and the implementation.
+
+/** A service and its implementation (method local names to functions), as given to connect-node and grpc-js. */
+export interface ServedImplementation {
+  readonly service: DescService;
+  readonly implementation: object;
+}
+
+/** What the caller knows of one call besides its input. */
+export interface InProcessCall {
+  /** The request headers the interceptors and the implementation see. */
+  readonly header: Headers;
+  /** Aborted when the caller goes away; the deadline, if any, aborts it too. */
+  readonly abort: AbortController;
+  /** The caller's deadline from now, if it set one. */
+  readonly timeoutMs: number | undefined;
+  /** The HTTP method and URL the call arrived with. */
+  readonly requestMethod: string;
+  readonly url: string;
+}
+
+export type UnaryCaller = (method: DescMethodUnary, input: MessageShape<DescMessage>, call: InProcessCall) => Promise<UnaryResponse>;
+
+type MethodFunction = (input: unknown, context: HandlerContext) => unknown;
+type AnyFn = Parameters<Interceptor>[0];
+
+// setTimeout fires at once past this; such a deadline (24 days) is no deadline.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Calls go through `interceptors`, outermost first, as connect-node runs them. */
+export function createUnaryCaller(served: readonly ServedImplementation[], interceptors: readonly Interceptor[]): UnaryCaller {
+  const functions = new Map<DescMethod, MethodFunction>();
+  for (const { service, implementation } of served) {
+    for (const method of service.methods) functions.set(method, methodFunction(service, method, implementation));
+  }
+  return (method, input, call) => {
+    const impl = functions.get(method);
+    if (impl === undefined) return Promise.reject(new ConnectError(`${method.parent.typeName} is not served`, Code.Unimplemented));
+    const { abort, timeoutMs } = call;
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    const responseHeader = new Headers();
+    const responseTrailer = new Headers();
+    const innermost: AnyFn = async (request) => {
+      // Only unary methods are called here; an interceptor that turned the call into a stream is a bug.
+      if (request.stream) throw new ConnectError(`${method.name} is unary`, Code.Internal);
+      const context: HandlerContext = {
+        method,
+        service: method.parent,
+        signal: request.signal,
+        timeoutMs: () => (deadline === undefined ? undefined : deadline - Date.now()),
+        requestMethod: request.requestMethod,
+        requestHeader: request.header,
+        responseHeader,
+        responseTrailer,
+        protocolName: "rest",
+        values: request.contextValues,
+        url: request.url,
+      };
+      const output = await impl(request.message, context);
+      // Implementations may answer with a partial message (MessageInitShape), as connect allows.
+      const message = isMessage(output, method.output) ? output : create(method.output, output as never);
+      return { stream: false, message, method, service: method.parent, header: responseHeader, trailer: responseTrailer };
+    };
+    let next = innermost;
+    for (let i = interceptors.length - 1; i >= 0; i--) next = (interceptors[i] as Interceptor)(next);
+    const request: UnaryRequest = {
+      stream: false,
+      message: input,
+      method,
+      service: method.parent,
+      requestMethod: call.requestMethod,
+      url: call.url,
+      signal: abort.signal,
+      header: call.header,
+      contextValues: createContextValues(),
+    };
+    // A unary request is answered with the unary response the innermost function makes.
+    const answer = next(request) as Promise<UnaryResponse>;
+    if (timeoutMs === undefined || timeoutMs > MAX_TIMER_MS) return answer;
+    return answeredByDeadline(answer, abort, timeoutMs);
+  };
+}
+
+/**
+ * The answer, or DEADLINE_EXCEEDED once `timeoutMs` passes: the signal is
+ * aborted then (which cancels the statement), and the call is answered even if
+ * the implementation has not returned yet.
+ */
+function answeredByDeadline(answer: Promise<UnaryResponse>, abort: AbortController, timeoutMs: number): Promise<UnaryResponse> {
+  let timer: NodeJS.Timeout | undefined;
+  const passed = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const reason = new ConnectError("the operation timed out", Code.DeadlineExceeded);
+      abort.abort(reason);
+      // An implementation that gives up at once answers itself (with the request id); one still waiting is overtaken.
+      setImmediate(() => reject(reason));
+    }, timeoutMs);
+  });
+  return Promise.race([answer, passed]).finally(() => clearTimeout(timer));
+}
+
+function methodFunction(service: DescService, method: DescMethod, implementation: object): MethodFunction {
+  const found = (implementation as Record<string, unknown>)[method.localName];
+  if (typeof found === "function") return found.bind(implementation) as MethodFunction;
+  return () => {
+    throw new ConnectError(`${service.typeName}.${method.name} is not implemented`, Code.Unimplemented);
+  };
+}
