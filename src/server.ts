@@ -21,9 +21,10 @@ import { createReadinessProbe } from "./health/readiness.js";
 import { createResetRoute } from "./emulator/reset-route.js";
 import { createConsoleRoute } from "./http/console-route.js";
 import { applyCors, type OriginPolicy } from "./http/cors.js";
+import { createConnectUnaryFastPath } from "./http/connect-unary-fast-path.js";
 import { credentialsFirst, grpcCredentialsFirst } from "./http/credentials-first.js";
 import { chainHttpRoutes, type HttpRoute } from "./http/http-routes.js";
-import { listenOnOnePort, type OnePortListener } from "./http/one-port-listener.js";
+import { listenOnOnePort, type HttpHandler, type OnePortListener } from "./http/one-port-listener.js";
 import { restateRefusedRequests } from "./http/refused-requests.js";
 import type { TlsFiles } from "./http/tls-files.js";
 import { createInFlight } from "./limits/in-flight.js";
@@ -156,6 +157,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     ...auth,
     errorInterceptor(options.onInternalError),
   ];
+  const callUnary = createUnaryCaller(implementations, interceptors);
   // Requests that are not RPCs, tried in order; anything left is a 404.
   const httpRoutes: HttpRoute[] = [
     options.authorizer === undefined
@@ -165,7 +167,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     ...(options.emulatorReset === true ? [createResetRoute(database, options.authorizer)] : []),
     createRestRoute({
       services: [Conversations, ConversationProfiles],
-      call: createUnaryCaller(implementations, interceptors),
+      call: callUnary,
       maxBodyBytes: limits.maxMessageBytes,
     }),
   ];
@@ -174,20 +176,33 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     implementations.map((entry) => entry.service),
     record,
   );
-  const handler = connectNodeAdapter({
+  const contextValues = (request: Parameters<HttpHandler>[0]) => unobserved.contextValues(request);
+  // gzip costs more CPU than it saves on loopback and LAN links for responses
+  // of a few kB (a page of 100 conversations); only large pages are compressed.
+  const compressMinBytes = 64 * 1024;
+  const connectNode = connectNodeAdapter({
     routes: (router) => {
       routes(router);
       restateRefusedRequests(router.handlers);
     },
     interceptors,
-    contextValues: (request) => unobserved.contextValues(request),
+    contextValues,
     // Checked against Content-Length and each envelope's length prefix before the body is read.
     readMaxBytes: limits.maxMessageBytes,
     fallback: chainHttpRoutes(httpRoutes),
-    // gzip costs more CPU than it saves on loopback and LAN links for responses
-    // of a few kB (a page of 100 conversations); only large pages are compressed.
-    compressMinBytes: 64 * 1024,
+    compressMinBytes,
   });
+  // The common unary Connect call is served without connect-node's per-call machinery; the rest by connect-node.
+  const connectUnary = createConnectUnaryFastPath({
+    services: implementations.map((entry) => entry.service),
+    call: callUnary,
+    readMaxBytes: limits.maxMessageBytes,
+    compressMinBytes,
+    contextValues,
+  });
+  const handler: HttpHandler = (request, response) => {
+    if (!connectUnary(request, response)) connectNode(request, response);
+  };
   const corsOrigins = options.corsOrigins ?? { kind: "loopback" };
 
   const gatedHandler = gate === undefined ? handler : credentialsFirst(gate, handler, options.onInternalError);

@@ -98,7 +98,7 @@ function restateGrpc(response: UniversalServerResponse, body: AsyncIterable<Uint
 }
 
 /** The error a client should see instead, or undefined to leave it as it is. */
-function restatedError(error: ConnectError, input: DescMessage): ConnectError | undefined {
+export function restatedError(error: ConnectError, input: DescMessage): ConnectError | undefined {
   if (error.findDetails(ErrorInfoSchema).length > 0) return undefined;
   // connect-es's own wording for a protobuf body it cannot decode (protocol/serialization.js).
   const binary = "parse binary: ";

@@ -1,11 +1,21 @@
 import { create, isMessage, type DescMessage, type DescMethod, type DescMethodUnary, type DescService, type MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createContextValues, type HandlerContext, type Interceptor, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createContextValues,
+  type ContextValues,
+  type HandlerContext,
+  type Interceptor,
+  type UnaryRequest,
+  type UnaryResponse,
+} from "@connectrpc/connect";
 
 // Calls a service implementation in process, through the same interceptors
 // connect-node applies, for any unary method. REST uses it for the calls it
 // transcodes: the request is already a message, so nothing is serialized or
 // parsed again, and no client, in-memory HTTP exchange or linked abort
-// signals stand between the route and the implementation.
+// signals stand between the route and the implementation. Connect unary calls
+// come through it too (see connect-unary-fast-path.ts).
 
 /** A service and its implementation (method local names to functions), as given to connect-node and grpc-js. */
 export interface ServedImplementation {
@@ -24,6 +34,16 @@ export interface InProcessCall {
   /** The HTTP method and URL the call arrived with. */
   readonly requestMethod: string;
   readonly url: string;
+  /** The protocol the implementation is told the call arrived by; "rest" when not given. */
+  readonly protocolName?: string;
+  /** Values the interceptors share (e.g. the unobserved-calls marker); fresh ones when not given. */
+  readonly contextValues?: ContextValues;
+  /**
+   * Whether the call is answered at its deadline even while the implementation
+   * is still giving up (true when not given). False only aborts the signal
+   * and waits for the implementation's own answer, as connect-node does.
+   */
+  readonly answerAtDeadline?: boolean;
 }
 
 export type UnaryCaller = (method: DescMethodUnary, input: MessageShape<DescMessage>, call: InProcessCall) => Promise<UnaryResponse>;
@@ -59,7 +79,7 @@ export function createUnaryCaller(served: readonly ServedImplementation[], inter
         requestHeader: request.header,
         responseHeader,
         responseTrailer,
-        protocolName: "rest",
+        protocolName: call.protocolName ?? "rest",
         values: request.contextValues,
         url: request.url,
       };
@@ -79,12 +99,12 @@ export function createUnaryCaller(served: readonly ServedImplementation[], inter
       url: call.url,
       signal: abort.signal,
       header: call.header,
-      contextValues: createContextValues(),
+      contextValues: call.contextValues ?? createContextValues(),
     };
     // A unary request is answered with the unary response the innermost function makes.
     const answer = next(request) as Promise<UnaryResponse>;
     if (timeoutMs === undefined || timeoutMs > MAX_TIMER_MS) return answer;
-    return answeredByDeadline(answer, abort, timeoutMs);
+    return call.answerAtDeadline === false ? abortedAtDeadline(answer, abort, timeoutMs) : answeredByDeadline(answer, abort, timeoutMs);
   };
 }
 
@@ -104,6 +124,12 @@ function answeredByDeadline(answer: Promise<UnaryResponse>, abort: AbortControll
     }, timeoutMs);
   });
   return Promise.race([answer, passed]).finally(() => clearTimeout(timer));
+}
+
+/** The answer, with the signal aborted (which cancels the statement) once `timeoutMs` passes. */
+function abortedAtDeadline(answer: Promise<UnaryResponse>, abort: AbortController, timeoutMs: number): Promise<UnaryResponse> {
+  const timer = setTimeout(() => abort.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeoutMs);
+  return answer.finally(() => clearTimeout(timer));
 }
 
 function methodFunction(service: DescService, method: DescMethod, implementation: object): MethodFunction {
