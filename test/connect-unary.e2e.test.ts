@@ -1,9 +1,9 @@
 import { gzipSync } from "node:zlib";
 import { create, toBinary } from "@bufbuild/protobuf";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GetConversationRequestSchema } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
-import { activeStatementsAfterCancel } from "./support/active-statements.js";
+import { postThenGoAway } from "./support/abandoned-request.js";
+import { useRowLockHolder } from "./support/row-lock-holder.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 // Unary Connect calls over HTTP/1.1, as plain fetch sends them. Common calls
@@ -99,25 +99,13 @@ describe("unary Connect calls", () => {
   });
 
   describe("while CompleteConversation waits on a row lock", () => {
-    let blocker: pg.Client;
-
-    beforeAll(async () => {
-      blocker = new pg.Client({ connectionString: test.testDatabase.url });
-      await blocker.connect();
-    });
-    afterAll(async () => {
-      await blocker.end();
-    });
+    const rowLock = useRowLockHolder(() => test.testDatabase.url);
 
     async function lockRow(id: string): Promise<string> {
       const name = await createConversation(id);
-      await blocker.query("BEGIN");
-      await blocker.query("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", [id]);
+      await rowLock.lock(id);
       return name;
     }
-
-    // The UPDATE is gone from the server, not left queued behind the lock.
-    const waitingUpdates = () => activeStatementsAfterCancel(blocker, "%UPDATE conversations SET end_time%");
 
     // The second content type is one only connect-node takes: both must answer alike.
     it.each(["application/json", "application/JSON"])("answers deadline_exceeded at the connect-timeout-ms deadline and cancels the statement (%s)", async (type) => {
@@ -134,28 +122,19 @@ describe("unary Connect calls", () => {
         expect(response.headers.get("x-request-id")).toMatch(/./);
         expect(await response.json()).toHaveProperty("code", "deadline_exceeded");
         expect(Date.now() - started).toBeLessThan(2000);
-        expect(await waitingUpdates()).toBe(0);
+        expect(await rowLock.waitingCompletes()).toBe(0);
       } finally {
-        await blocker.query("ROLLBACK");
+        await rowLock.release();
       }
     });
 
     it("cancels the statement when the caller goes away", async () => {
       const name = await lockRow("connect-gone");
       try {
-        const gone = new AbortController();
-        const pending = fetch(`${test.baseUrl}${COMPLETE}`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ name }),
-          signal: gone.signal,
-        }).catch((error: unknown) => error);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        gone.abort();
-        await pending;
-        expect(await waitingUpdates()).toBe(0);
+        await postThenGoAway(`${test.baseUrl}${COMPLETE}`, JSON.stringify({ name }));
+        expect(await rowLock.waitingCompletes()).toBe(0);
       } finally {
-        await blocker.query("ROLLBACK");
+        await rowLock.release();
       }
     });
   });

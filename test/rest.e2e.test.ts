@@ -1,6 +1,6 @@
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { activeStatementsAfterCancel } from "./support/active-statements.js";
+import { postThenGoAway } from "./support/abandoned-request.js";
+import { useRowLockHolder } from "./support/row-lock-holder.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 // REST/JSON per the proto's google.api.http rules, called with plain fetch.
@@ -196,26 +196,14 @@ describe("REST/JSON transcoding", () => {
   });
 
   describe("while CompleteConversation waits on a row lock", () => {
-    let blocker: pg.Client;
+    const rowLock = useRowLockHolder(() => test.testDatabase.url);
     let name: string;
-
-    beforeAll(async () => {
-      blocker = new pg.Client({ connectionString: test.testDatabase.url });
-      await blocker.connect();
-    });
-    afterAll(async () => {
-      await blocker.end();
-    });
 
     async function lockRow(id: string): Promise<void> {
       const created = await call("POST", `/v2/${parent}/conversations?conversationId=${id}`, { conversationProfile: agentProfile });
       name = created.json.name as string;
-      await blocker.query("BEGIN");
-      await blocker.query("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", [id]);
+      await rowLock.lock(id);
     }
-
-    // The UPDATE is gone from the server, not left queued behind the lock.
-    const waitingUpdates = () => activeStatementsAfterCancel(blocker, "%UPDATE conversations SET end_time%");
 
     it("answers 504 DEADLINE_EXCEEDED at the X-Server-Timeout deadline and cancels the statement", async () => {
       await lockRow("rest-deadline");
@@ -229,9 +217,9 @@ describe("REST/JSON transcoding", () => {
         expect(response.status).toBe(504);
         expect(await response.json()).toHaveProperty("error.status", "DEADLINE_EXCEEDED");
         expect(Date.now() - started).toBeLessThan(2000);
-        expect(await waitingUpdates()).toBe(0);
+        expect(await rowLock.waitingCompletes()).toBe(0);
       } finally {
-        await blocker.query("ROLLBACK");
+        await rowLock.release();
       }
       expect((await call("GET", `/v2/${name}`)).json).not.toHaveProperty("endTime");
     });
@@ -239,19 +227,10 @@ describe("REST/JSON transcoding", () => {
     it("cancels the statement when the caller goes away", async () => {
       await lockRow("rest-gone");
       try {
-        const gone = new AbortController();
-        const pending = fetch(`${test.baseUrl}/v2/${name}:complete`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: "{}",
-          signal: gone.signal,
-        }).catch((error: unknown) => error);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        gone.abort();
-        await pending;
-        expect(await waitingUpdates()).toBe(0);
+        await postThenGoAway(`${test.baseUrl}/v2/${name}:complete`, "{}");
+        expect(await rowLock.waitingCompletes()).toBe(0);
       } finally {
-        await blocker.query("ROLLBACK");
+        await rowLock.release();
       }
       expect((await call("GET", `/v2/${name}`)).json).not.toHaveProperty("endTime");
     });
