@@ -9,7 +9,7 @@ import { createHumanProfile, startConversation } from "./support/fixtures.js";
 import { useTestServer } from "./support/test-server.js";
 
 // Get and Create calls that arrive together are answered by one statement
-// (src/store/read-batcher.ts); each must still get its own, right answer.
+// (src/store/call-batcher.ts); each must still get its own, right answer.
 const parent = "projects/batched/locations/global";
 const lines = Array.from({ length: 10 }, (_, i) => `+1555020${String(i).padStart(4, "0")}`);
 const bootstrap = parseBootstrap({

@@ -12,8 +12,8 @@
 
 let current: AbortSignal | undefined;
 
-/** Runs `work` with `signal` as the signal of the statement it issues. */
-export function withCallSignal<T>(signal: AbortSignal, work: () => T): T {
+/** Runs `work` with `signal` as the signal of the statement it issues; undefined: a statement nothing cancels. */
+export function withCallSignal<T>(signal: AbortSignal | undefined, work: () => T): T {
   const outer = current;
   current = signal;
   try {

@@ -22,7 +22,7 @@ import {
 import { currentCallSignal, withCallSignal } from "./call-signal.js";
 import type { Database } from "./database.js";
 import { compileFilter, type FilterColumns } from "./filter-sql.js";
-import { createReadBatcher } from "./read-batcher.js";
+import { createCallBatcher } from "./call-batcher.js";
 import { sqlTimestampFromMicros, toInterval } from "./timestamps.js";
 
 export interface ConversationStoreOptions {
@@ -63,6 +63,12 @@ const STAGE_HUMAN_ASSIST = 2;
 // Every statement takes the time-to-live as $1 and, when it hides purged
 // conversations, the purge delay as $2 (see conversation-row.ts).
 
+/** The profile row `table` as kept in initial_conversation_profile: its JSON with its times. */
+function profileSnapshot(table: string): string {
+  const rfc3339 = (column: string) => `to_char(${table}.${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+  return `${table}.body || jsonb_build_object('createTime', ${rfc3339("create_time")}, 'updateTime', ${rfc3339("update_time")})`;
+}
+
 // The conversation's key is $2 project, $3 stored location, $4 id; the profile
 // is $5 (an ID in the same project and location), $6 its name as the caller
 // wrote it, $7 the requested stage.
@@ -82,10 +88,7 @@ const CREATE = {
 WITH profile AS (
   SELECT agent <> '' AS has_agent,
     EXISTS (SELECT 1 FROM profile_phone_numbers WHERE project = $2 AND location = $3 AND profile_id = $5) AS has_numbers,
-    -- The snapshot kept as initial_conversation_profile.
-    body || jsonb_build_object(
-      'createTime', to_char(create_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-      'updateTime', to_char(update_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) AS snapshot
+    ${profileSnapshot("conversation_profiles")} AS snapshot
   FROM conversation_profiles
   WHERE project = $2 AND location = $3 AND id = $5
   -- Held until the insert commits: a concurrent profile delete waits for it (see migration 003).
@@ -123,7 +126,7 @@ SELECT (SELECT has_agent FROM profile) AS has_agent, (SELECT has_numbers FROM pr
 FROM (VALUES (1)) AS one LEFT JOIN inserted ON true`,
 };
 
-// CREATE for many conversations at once (see read-batcher.ts): $2..$7 are
+// CREATE for many conversations at once (see call-batcher.ts): $2..$7 are
 // arrays of CREATE's parameters, one entry per conversation; every entry gets
 // one row back, key_index (from 1) says which. Each entry is decided as CREATE
 // decides it. Also:
@@ -141,9 +144,7 @@ WITH request AS (
 ), profile AS (
   SELECT p.project, p.location, p.id, p.agent <> '' AS has_agent,
     EXISTS (SELECT 1 FROM profile_phone_numbers n WHERE n.project = p.project AND n.location = p.location AND n.profile_id = p.id) AS has_numbers,
-    p.body || jsonb_build_object(
-      'createTime', to_char(p.create_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-      'updateTime', to_char(p.update_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) AS snapshot
+    ${profileSnapshot("p")} AS snapshot
   FROM conversation_profiles p
   WHERE (p.project, p.location, p.id) IN (SELECT project, location, profile_id FROM request)
   FOR KEY SHARE
@@ -235,7 +236,7 @@ const GET = {
 WHERE project = $3 AND location = $4 AND id = $5 AND ${IS_VISIBLE}`,
 };
 
-// GET for many keys at once (see read-batcher.ts): $3, $4, $5 are arrays of
+// GET for many keys at once (see call-batcher.ts): $3, $4, $5 are arrays of
 // projects, stored locations and IDs; key_index (from 1) says which key a row
 // answers. The lateral subquery makes it one index lookup per key.
 const GET_MANY = {
@@ -275,6 +276,13 @@ type CreateOutcome = ConversationRow & {
   taken: boolean;
 };
 
+/** The rows of a *_MANY statement in the order of its keys; a key no row answers is undefined. */
+function byKeyIndex<Row>(rows: readonly (Row & { key_index: number })[], keys: number): (Row | undefined)[] {
+  const ordered: (Row | undefined)[] = new Array(keys);
+  for (const row of rows) ordered[row.key_index - 1] = row;
+  return ordered;
+}
+
 /** A conversation to create, as CREATE's parameters describe it. */
 interface CreateRequest {
   readonly name: ResourceName;
@@ -301,12 +309,11 @@ export function createConversationStore(database: Database, options: Conversatio
   const ttl = toInterval(options.ttlSeconds);
   const lifetime = [ttl, toInterval(options.purgeAfterSeconds)];
   // The signal reaches the statement as the call's own would (see call-signal.ts): it is read when the query starts.
-  const getBatched = createReadBatcher<ResourceName, ConversationRow>((names, signal) =>
-    signal === undefined ? getMany(names) : withCallSignal(signal, () => getMany(names)),
-  MAX_GET_BATCH);
-  const createBatched = createReadBatcher<CreateRequest, CreateOutcome>((requests, signal) =>
-    signal === undefined ? createMany(requests) : withCallSignal(signal, () => createMany(requests)),
-  MAX_CREATE_BATCH);
+  const getBatched = createCallBatcher<ResourceName, ConversationRow>((names, signal) => withCallSignal(signal, () => getMany(names)), MAX_GET_BATCH);
+  const createBatched = createCallBatcher<CreateRequest, CreateOutcome>(
+    (requests, signal) => withCallSignal(signal, () => createMany(requests)),
+    MAX_CREATE_BATCH,
+  );
 
   async function getMany(names: readonly ResourceName[]): Promise<(ConversationRow | undefined)[]> {
     if (names.length === 1) {
@@ -319,9 +326,7 @@ export function createConversationStore(database: Database, options: Conversatio
       names.map(storedLocation),
       names.map((name) => name.id),
     ]);
-    const found: (ConversationRow | undefined)[] = new Array(names.length);
-    for (const row of rows) found[row.key_index - 1] = row;
-    return found;
+    return byKeyIndex(rows, names.length);
   }
 
   async function createMany(requests: readonly CreateRequest[]): Promise<(CreateOutcome | undefined)[]> {
@@ -331,9 +336,7 @@ export function createConversationStore(database: Database, options: Conversatio
       ttl,
       ...columns[0]!.map((_, column) => columns.map((values) => values[column])),
     ]);
-    const outcomes: (CreateOutcome | undefined)[] = new Array(requests.length);
-    for (const row of rows) outcomes[row.key_index - 1] = row;
-    return outcomes;
+    return byKeyIndex(rows, requests.length);
   }
 
   return {

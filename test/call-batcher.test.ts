@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createReadBatcher } from "../src/store/read-batcher.js";
+import { createCallBatcher } from "../src/store/call-batcher.js";
 
 function recordingLookup(answer: (key: number) => string | undefined = (key) => (key % 2 === 0 ? `row ${key}` : undefined)) {
   const batches: number[][] = [];
@@ -10,10 +10,10 @@ function recordingLookup(answer: (key: number) => string | undefined = (key) => 
   return { batches, lookup };
 }
 
-describe("createReadBatcher", () => {
+describe("createCallBatcher", () => {
   it("looks up the keys of one turn together and gives each its own result", async () => {
     const { batches, lookup } = recordingLookup();
-    const load = createReadBatcher(lookup, 10);
+    const load = createCallBatcher(lookup, 10);
     const results = await Promise.all([1, 2, 3, 4].map((key) => load(key)));
     expect(batches).toEqual([[1, 2, 3, 4]]);
     expect(results).toEqual([undefined, "row 2", undefined, "row 4"]);
@@ -21,14 +21,14 @@ describe("createReadBatcher", () => {
 
   it("keeps a repeated key as two entries", async () => {
     const { batches, lookup } = recordingLookup();
-    const load = createReadBatcher(lookup, 10);
+    const load = createCallBatcher(lookup, 10);
     expect(await Promise.all([2, 2].map((key) => load(key)))).toEqual(["row 2", "row 2"]);
     expect(batches).toEqual([[2, 2]]);
   });
 
   it("splits a turn's keys into batches of at most maxBatch", async () => {
     const { batches, lookup } = recordingLookup();
-    const load = createReadBatcher(lookup, 3);
+    const load = createCallBatcher(lookup, 3);
     const results = await Promise.all([0, 1, 2, 3, 4, 5, 6].map((key) => load(key)));
     expect(batches).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
     expect(results).toEqual(["row 0", undefined, "row 2", undefined, "row 4", undefined, "row 6"]);
@@ -36,7 +36,7 @@ describe("createReadBatcher", () => {
 
   it("starts a new batch for keys loaded after the previous one was sent", async () => {
     const { batches, lookup } = recordingLookup();
-    const load = createReadBatcher(lookup, 10);
+    const load = createCallBatcher(lookup, 10);
     await load(2);
     await Promise.all([4, 6].map((key) => load(key)));
     expect(batches).toEqual([[2], [4, 6]]);
@@ -44,7 +44,7 @@ describe("createReadBatcher", () => {
 
   it("fails every call of a batch whose lookup fails, and only those", async () => {
     let fail = true;
-    const load = createReadBatcher(async (keys: readonly number[]) => {
+    const load = createCallBatcher(async (keys: readonly number[]) => {
       if (fail) throw new Error("database unavailable");
       return keys.map(String);
     }, 10);
@@ -56,12 +56,12 @@ describe("createReadBatcher", () => {
   });
 });
 
-describe("createReadBatcher with deadlines", () => {
+describe("createCallBatcher with deadlines", () => {
   const never = () => new Promise<never>(() => undefined);
 
   it("answers a call whose signal aborts at once, with the signal's reason, and the others when the lookup ends", async () => {
     let finish: (results: string[]) => void = () => undefined;
-    const load = createReadBatcher((keys: readonly number[]) => new Promise<string[]>((resolve) => (finish = resolve)), 10);
+    const load = createCallBatcher((keys: readonly number[]) => new Promise<string[]>((resolve) => (finish = resolve)), 10);
     const impatient = new AbortController();
     const gaveUp = load(1, impatient.signal);
     const patient = load(2, new AbortController().signal);
@@ -74,7 +74,7 @@ describe("createReadBatcher with deadlines", () => {
 
   it("tells the lookup to stop only when every call of the batch has given up", async () => {
     let seen: AbortSignal | undefined;
-    const load = createReadBatcher((_keys: readonly number[], signal: AbortSignal | undefined) => {
+    const load = createCallBatcher((_keys: readonly number[], signal: AbortSignal | undefined) => {
       seen = signal;
       return never();
     }, 10);
@@ -91,7 +91,7 @@ describe("createReadBatcher with deadlines", () => {
 
   it("never tells the lookup to stop while a call without a deadline waits for it", async () => {
     let seen: AbortSignal | undefined = new AbortController().signal;
-    const load = createReadBatcher((keys: readonly number[], signal: AbortSignal | undefined) => {
+    const load = createCallBatcher((keys: readonly number[], signal: AbortSignal | undefined) => {
       seen = signal;
       return Promise.resolve(keys.map(String));
     }, 10);
@@ -101,7 +101,7 @@ describe("createReadBatcher with deadlines", () => {
 
   it("does not look up the key of a call that gave up before the batch was sent", async () => {
     const batches: number[][] = [];
-    const load = createReadBatcher(async (keys: readonly number[]) => {
+    const load = createCallBatcher(async (keys: readonly number[]) => {
       batches.push([...keys]);
       return keys.map(String);
     }, 10);

@@ -1,4 +1,4 @@
-// Statements for single rows that arrive together are sent as one.
+// Single-row statements of calls that arrive together are sent as one.
 //
 // Under load, a socket read hands the service many calls at once, and one
 // statement per call is then mostly overhead: a protocol exchange, a result
@@ -32,7 +32,7 @@ interface Waiting<Key, Result> {
 }
 
 /** Returns `load`, which answers one key through `lookup` together with the keys loaded in the same turn. */
-export function createReadBatcher<Key, Result>(
+export function createCallBatcher<Key, Result>(
   lookup: BatchLookup<Key, Result>,
   maxBatch: number,
 ): (key: Key, signal?: AbortSignal) => Promise<Result | undefined> {
