@@ -1,4 +1,4 @@
-import type { HttpRoute } from "../http/http-routes.js";
+import { requestPath, type HttpRoute } from "../http/http-routes.js";
 import type { Authorizer } from "./authorizer.js";
 
 /**
@@ -9,7 +9,7 @@ import type { Authorizer } from "./authorizer.js";
 export function gateMetrics(route: HttpRoute, authorizer: Authorizer, isPublic: boolean): HttpRoute {
   if (!authorizer.enabled || isPublic) return route;
   return (request, response) => {
-    const path = (request.url ?? "").split("?")[0];
+    const path = requestPath(request);
     if (request.method !== "GET" || path !== "/metrics") return route(request, response);
     const authorization = request.headers.authorization;
     void authorizer.authenticate(typeof authorization === "string" ? authorization : undefined).then(

@@ -1,6 +1,6 @@
 import type { Authorizer } from "../auth/authorizer.js";
 import { coversProject } from "../auth/principal.js";
-import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
+import { requestPath, type HttpRequest, type HttpResponse, type HttpRoute } from "../http/http-routes.js";
 import type { Database } from "../store/database.js";
 import { deleteProjectData } from "../store/project-data.js";
 
@@ -17,7 +17,7 @@ const PROJECT_ID = /^[a-z0-9.:-]{1,63}$/;
 
 export function createResetRoute(database: Database, authorizer: Authorizer | undefined): HttpRoute {
   return (request, response) => {
-    const path = (request.url ?? "").split("?")[0] ?? "";
+    const path = requestPath(request);
     if (path !== PREFIX && !path.startsWith(`${PREFIX}/`)) return false;
     if (request.method !== "DELETE") {
       reply(response, 405, { error: { code: 405, message: "use DELETE", status: "INVALID_ARGUMENT" } }, { allow: "DELETE" });

@@ -10,8 +10,8 @@ import {
 } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes, parseTimeout, trailerMux } from "@connectrpc/connect/protocol-connect";
 import { OBSERVED } from "../observability/rpc-observer.js";
-import type { UnaryCaller } from "../rest/in-process-calls.js";
-import type { HttpRequest, HttpResponse } from "./http-routes.js";
+import { abortWhenCallerLeaves, type UnaryCaller } from "../rest/in-process-calls.js";
+import { requestPath, type HttpRequest, type HttpResponse } from "./http-routes.js";
 import { restatedError } from "./refused-requests.js";
 
 // connect-node serves a unary Connect call through machinery built for every
@@ -71,7 +71,7 @@ export function createConnectUnaryFastPath(options: ConnectUnaryFastPathOptions)
   }
   return (request, response) => {
     if (request.method !== "POST") return false;
-    const path = (request.url ?? "").split("?", 2)[0] ?? "";
+    const path = requestPath(request);
     const target = served.get(path);
     if (target === undefined) return false;
     const { headers } = request;
@@ -118,11 +118,7 @@ async function serve(
   const requestHeader = webHeaders(request.headers);
   // Request compression is identity (checked above): only the response's is negotiated.
   const compression = compressionNegotiate(ACCEPT_COMPRESSION, null, requestHeader.get("accept-encoding"), "accept-encoding");
-  // A response closed before it was sent means the caller went away: stop the call (and its SQL).
-  const abort = new AbortController();
-  response.once("close", () => {
-    if (!response.writableFinished) abort.abort(new ConnectError("the client went away", Code.Canceled));
-  });
+  const abort = abortWhenCallerLeaves(response);
   let status = 200;
   let header: Headers;
   let body: Uint8Array;

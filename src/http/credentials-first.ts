@@ -3,6 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { CredentialsGate } from "../auth/credentials-gate.js";
 import type { StreamListener } from "../grpc/grpc-js-streams.js";
 import { sendEarlyError, sendEarlyGrpcError } from "./early-error-response.js";
+import { requestPath } from "./http-routes.js";
 import type { HttpHandler } from "./one-port-listener.js";
 
 // The credentials gate put in front of both servers on the port, so a request
@@ -12,7 +13,7 @@ import type { HttpHandler } from "./one-port-listener.js";
 /** HTTP requests (Connect, gRPC-Web, REST, everything connect-node serves) reach `next` once the gate lets them. */
 export function credentialsFirst(gate: CredentialsGate, next: HttpHandler, onInternalError: (error: unknown) => void): HttpHandler {
   return (request, response) => {
-    const path = (request.url ?? "/").split("?")[0] ?? "/";
+    const path = requestPath(request);
     if (gate.isPublic(path)) {
       next(request, response);
       return;

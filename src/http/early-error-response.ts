@@ -5,7 +5,7 @@ import { codeToHttpStatus, endStreamFlag, endStreamToJson, errorToJsonBytes } fr
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { toRestError } from "../rest/rest-errors.js";
 import { withErrorInfo } from "../services/errors.js";
-import type { HttpRequest, HttpResponse } from "./http-routes.js";
+import { requestPath, type HttpRequest, type HttpResponse } from "./http-routes.js";
 import { parseRpcPath } from "./rpc-path.js";
 
 // A status answered before connect-node or grpc-js has read the request, in
@@ -25,7 +25,7 @@ function wireOf(path: string, contentType: string): Wire {
 /** Answers an HTTP request (HTTP/1.1, or an HTTP/2 stream that is not for grpc-js) with `error`. */
 export function sendEarlyError(request: HttpRequest, response: HttpResponse, error: ConnectError): void {
   const contentType = request.headers["content-type"] ?? "";
-  const path = (request.url ?? "/").split("?")[0] ?? "/";
+  const path = requestPath(request);
   const detailed = withErrorInfo(error);
   switch (wireOf(path, contentType)) {
     case "grpc":

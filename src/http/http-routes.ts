@@ -7,6 +7,13 @@ type NodeHandler = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
 export type HttpRequest = Parameters<NodeHandler>[0];
 export type HttpResponse = Parameters<NodeHandler>[1];
 
+/** The request's path, without its query. */
+export function requestPath(request: HttpRequest): string {
+  const url = request.url ?? "/";
+  const query = url.indexOf("?");
+  return query === -1 ? url : url.slice(0, query);
+}
+
 /**
  * A plain HTTP endpoint beside the RPC routes (REST transcoding, /healthz,
  * /metrics...). Returns true when it took the request, false to pass it on.
@@ -19,7 +26,7 @@ export function chainHttpRoutes(routes: readonly HttpRoute[]): (request: HttpReq
     for (const route of routes) {
       if (route(request, response)) return;
     }
-    const path = (request.url ?? "/").split("?")[0] ?? "/";
+    const path = requestPath(request);
     const { httpStatus, body: error } = restError(Code.NotFound, `No route for ${request.method} ${request.url}`, "UNKNOWN_ROUTE", { path });
     const body = JSON.stringify(error);
     response.statusCode = httpStatus;

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from "node:http2";
 import type { DescService } from "@bufbuild/protobuf";
 import { Code, createContextValues, type ContextValues } from "@connectrpc/connect";
 import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
+import { requestPath } from "../http/http-routes.js";
 import type { HttpHandler } from "../http/one-port-listener.js";
 import { OBSERVED, REQUEST_ID_HEADER } from "./rpc-observer.js";
 import type { RpcRecorder } from "./rpc-recorder.js";
@@ -39,7 +40,7 @@ export function createUnobservedCalls(services: readonly DescService[], record: 
       return values;
     },
     watch(request, response) {
-      const target = methods.get((request.url ?? "").split("?")[0] ?? "");
+      const target = methods.get(requestPath(request));
       if (target === undefined) return;
       const marker: { seen: boolean; code?: Code } = { seen: false };
       markers.set(request, marker);

@@ -4,7 +4,7 @@ import { requestError } from "../services/errors.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
 import { REQUEST_ID_HEADER, REST_MARKER_HEADER } from "../observability/rpc-observer.js";
 import { readHttpBindings, type HttpBinding } from "./http-bindings.js";
-import type { UnaryCaller } from "./in-process-calls.js";
+import { abortWhenCallerLeaves, type UnaryCaller } from "./in-process-calls.js";
 import { addQueryParameters, parseBody, setFieldPath, snakeToCamel } from "./request-json.js";
 import { restError, toRestError, type RestError } from "./rest-errors.js";
 
@@ -108,11 +108,7 @@ async function serve(
   }
   const method = binding.method;
 
-  // A response closed before it was sent means the caller went away: stop the call (and its SQL).
-  const abort = new AbortController();
-  response.once("close", () => {
-    if (!response.writableFinished) abort.abort(new ConnectError("the client went away", Code.Canceled));
-  });
+  const abort = abortWhenCallerLeaves(response);
   const result = await call(method, input, {
     header: forwardedHeaders(request),
     abort,
