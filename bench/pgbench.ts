@@ -24,6 +24,15 @@ async function parameterTypes(databaseUrl: string, text: string): Promise<string
 }
 
 /**
+ * pgbench takes every `:word` for a variable, even inside a string literal
+ * (to_char's 'HH24:MI:SS'), and sends it as a parameter nothing types. The
+ * colon is spelled chr(58) instead, a constant Postgres folds when it plans.
+ */
+export function withoutColonsInLiterals(sql: string): string {
+  return sql.replace(/'(?:[^']|'')*'/g, (literal) => (literal.includes(":") ? `(${literal.split(":").join("' || chr(58) || '")})` : literal));
+}
+
+/**
  * The statement alone, prepared, from pgbench at the same concurrency: what
  * Postgres can do with no service in front. `freshIndex` names the parameter
  * that must differ per call (a new conversation ID).
@@ -47,7 +56,8 @@ export async function pgbench(
     .replace(/\$(\d+)/g, (_, n: string) => `(:p${n})::${types[Number(n) - 1] ?? "text"}`)
     .replace(/\s+/g, " ")
     .trim();
-  await writeFile(script, `${prelude}${text};\n`);
+  const runnable = withoutColonsInLiterals(text);
+  await writeFile(script, `${prelude}${runnable};\n`);
   try {
     const { stdout } = await run(
       "taskset",
