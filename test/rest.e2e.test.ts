@@ -176,6 +176,8 @@ describe("REST/JSON transcoding", () => {
   it("answers an unknown path with 404 and a wrong method with 405, both in the error shape", async () => {
     const unknown = await call("GET", "/v2/projects/rest-p/widgets");
     expect(unknown.status).toBe(404);
+    // Answered by the route itself, it still carries a request id to quote.
+    expect(unknown.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     expect((unknown.json.error as { status: string }).status).toBe("NOT_FOUND");
     expect(unknown.json).toHaveProperty("error.details", [
       expect.objectContaining({ "@type": ERROR_INFO, reason: "UNKNOWN_ROUTE", domain: "dialogflow.googleapis.com", metadata: { path: "/v2/projects/rest-p/widgets" } }),
@@ -211,10 +213,12 @@ describe("REST/JSON transcoding", () => {
         const started = Date.now();
         const response = await fetch(`${test.baseUrl}/v2/${name}:complete`, {
           method: "POST",
-          headers: { "content-type": "application/json", "x-server-timeout": "0.3" },
+          headers: { "content-type": "application/json", "x-server-timeout": "0.3", "x-request-id": "rest-deadline-1" },
           body: "{}",
         });
         expect(response.status).toBe(504);
+        // Answered at the deadline, before the call has given up: the id is the caller's all the same.
+        expect(response.headers.get("x-request-id")).toBe("rest-deadline-1");
         expect(await response.json()).toHaveProperty("error.status", "DEADLINE_EXCEEDED");
         expect(Date.now() - started).toBeLessThan(2000);
         expect(await rowLock.waitingCompletes()).toBe(0);

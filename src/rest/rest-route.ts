@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { fromJson, toJson, type DescService, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { requestError } from "../services/errors.js";
@@ -20,8 +21,8 @@ export interface RestRouteOptions {
   readonly maxBodyBytes: number;
 }
 
-// Request headers worth carrying over to the RPC.
-const FORWARDED_HEADERS = [REQUEST_ID_HEADER, "x-goog-request-params", "x-goog-api-client", "user-agent", "authorization"];
+// Request headers worth carrying over to the RPC (and the request id, settled by the route).
+const FORWARDED_HEADERS = ["x-goog-request-params", "x-goog-api-client", "user-agent", "authorization"];
 
 /** REST/JSON per the proto's google.api.http rules, for every path under /v2/. */
 export function createRestRoute(options: RestRouteOptions): HttpRoute {
@@ -29,12 +30,13 @@ export function createRestRoute(options: RestRouteOptions): HttpRoute {
   return (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     if (!url.pathname.startsWith("/v2/")) return false;
-    serve(bindings, options.call, options.maxBodyBytes, url, request, response)
-      .catch((error: unknown): Outcome => {
-        const connectError = ConnectError.from(error);
-        return { ...toRestError(connectError), requestId: connectError.metadata.get(REQUEST_ID_HEADER) };
-      })
-      .then((outcome) => send(response, outcome))
+    // Settled here rather than by the RPC observer, so that every answer carries it: a
+    // route that does not exist, and a deadline answered while the call is still giving up.
+    const sent = request.headers[REQUEST_ID_HEADER];
+    const requestId = typeof sent === "string" && sent !== "" ? sent : randomUUID();
+    serve(bindings, options.call, options.maxBodyBytes, url, request, response, requestId)
+      .catch((error: unknown): Outcome => toRestError(ConnectError.from(error)))
+      .then((outcome) => send(response, outcome, requestId))
       .catch(() => response.destroy());
     return true;
   };
@@ -44,8 +46,6 @@ export function createRestRoute(options: RestRouteOptions): HttpRoute {
 interface Outcome extends RestError {
   /** For 405: the methods the path allows. */
   readonly allow?: string;
-  /** The RPC's x-request-id, echoed to the REST caller. */
-  readonly requestId?: string | null;
 }
 
 async function serve(
@@ -55,6 +55,7 @@ async function serve(
   url: URL,
   request: HttpRequest,
   response: HttpResponse,
+  requestId: string,
 ): Promise<Outcome> {
   const matches = bindings.flatMap((binding) => {
     const variables = binding.path.match(url.pathname);
@@ -110,7 +111,7 @@ async function serve(
 
   const abort = abortWhenCallerLeaves(response);
   const result = await call(method, input, {
-    header: forwardedHeaders(request),
+    header: forwardedHeaders(request, requestId),
     abort,
     timeoutMs: serverTimeoutMs(request),
     requestMethod: request.method ?? "GET",
@@ -118,11 +119,7 @@ async function serve(
   });
   // Google's clients ask for enums as numbers with $alt=json;enum-encoding=int.
   const enumAsInteger = (url.searchParams.get("$alt") ?? "").includes("enum-encoding=int");
-  return {
-    httpStatus: 200,
-    body: toJson(method.output, result.message, { enumAsInteger }),
-    requestId: result.header.get(REQUEST_ID_HEADER),
-  };
+  return { httpStatus: 200, body: toJson(method.output, result.message, { enumAsInteger }) };
 }
 
 /** The body as text; undefined as soon as it grows past `max` (the rest is not read). */
@@ -143,8 +140,8 @@ function tooLarge(max: number): Outcome {
   }, 413);
 }
 
-function forwardedHeaders(request: HttpRequest): Headers {
-  const headers = new Headers();
+function forwardedHeaders(request: HttpRequest, requestId: string): Headers {
+  const headers = new Headers({ [REQUEST_ID_HEADER]: requestId });
   for (const name of FORWARDED_HEADERS) {
     const value = request.headers[name];
     if (typeof value === "string") headers.set(name, value);
@@ -159,10 +156,10 @@ function serverTimeoutMs(request: HttpRequest): number | undefined {
   return Number.isFinite(value) && value > 0 ? value * 1000 : undefined;
 }
 
-function send(response: HttpResponse, outcome: Outcome): void {
+function send(response: HttpResponse, outcome: Outcome, requestId: string): void {
   response.statusCode = outcome.httpStatus;
   response.setHeader("content-type", "application/json; charset=utf-8");
   if (outcome.allow !== undefined) response.setHeader("allow", outcome.allow);
-  if (outcome.requestId) response.setHeader(REQUEST_ID_HEADER, outcome.requestId);
+  response.setHeader(REQUEST_ID_HEADER, requestId);
   response.end(JSON.stringify(outcome.body));
 }
