@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthorizer } from "../src/auth/authorizer.js";
 import { ErrorInfoSchema } from "../src/gen/google/rpc/error_details_pb.js";
 import { TOKENS, writeTokensFile } from "./support/auth-tokens.js";
+import { captureLog } from "./support/captured-log.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 // With auth on, a request without valid credentials is refused before it is
@@ -30,10 +31,11 @@ interface Answer {
 describe("auth before the request is read", () => {
   let test: TestServer;
   let tokens: Awaited<ReturnType<typeof writeTokensFile>>;
+  const { log, lines } = captureLog<{ msg: string; protocol?: string; code?: string; requestId?: string }>();
 
   beforeAll(async () => {
     tokens = await writeTokensFile();
-    test = await startTestServer({ authorizer: await createAuthorizer({ tokensFile: tokens.file }) });
+    test = await startTestServer({ log, authorizer: await createAuthorizer({ tokensFile: tokens.file }) });
   });
   afterAll(async () => {
     expect(test.internalErrors).toEqual([]);
@@ -185,6 +187,36 @@ describe("auth before the request is read", () => {
 
     it("still answers health checks without a token", async () => {
       expect(await grpc("/grpc.health.v1.Health/Check", undefined, new Uint8Array())).toMatchObject({ status: "OK" });
+    });
+  });
+
+  describe("request ids", () => {
+    const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+    it("echoes the caller's x-request-id in a refusal, over REST and Connect", async () => {
+      for (const [path, contentType] of [[`/v2/${PARENT}/conversations`, "application/json"], [GET_CONVERSATION, "application/json"]] as const) {
+        const response = await fetch(`${test.baseUrl}${path}`, { method: "POST", headers: { "content-type": contentType, "x-request-id": `refused-${path}` }, body: "{}" });
+        expect(response.status).toBe(401);
+        expect(response.headers.get("x-request-id")).toBe(`refused-${path}`);
+      }
+    });
+
+    it("gives a refused gRPC call without one a fresh id, the same in its answer and its log line", async () => {
+      const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        const session = http2Connect(test.baseUrl);
+        session.on("error", reject);
+        const stream = session.request({ ":method": "POST", ":path": GET_CONVERSATION, "content-type": "application/grpc", te: "trailers" });
+        stream.on("response", (answer) => {
+          session.close();
+          resolve(answer);
+        });
+        stream.resume();
+        stream.end(encodeEnvelope(0, new Uint8Array()));
+      });
+      expect(headers["grpc-status"]).toBe(String(Code.Unauthenticated));
+      const requestId = headers["x-request-id"];
+      expect(requestId).toMatch(UUID);
+      await expect.poll(() => lines.find((line) => line.msg === "rpc" && line.requestId === requestId)).toMatchObject({ protocol: "grpc", code: "UNAUTHENTICATED" });
     });
   });
 

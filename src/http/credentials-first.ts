@@ -49,7 +49,7 @@ export function grpcCredentialsFirst(gate: CredentialsGate, next: StreamListener
     stream.on("error", ignore);
     const answer = (error: ConnectError) => {
       if (stream.destroyed) return;
-      sendEarlyGrpcError(stream, headers["content-type"] ?? "application/grpc", error);
+      sendEarlyGrpcError(stream, headers, error);
       options.onAnswered(headers, error.code, started);
     };
     gate.check(path, headers.authorization).then(

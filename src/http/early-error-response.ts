@@ -1,8 +1,10 @@
-import type { ServerHttp2Stream } from "node:http2";
+import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import type { ConnectError } from "@connectrpc/connect";
 import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, endStreamFlag, endStreamToJson, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { settleRequestId } from "../observability/request-id.js";
+import { REQUEST_ID_HEADER } from "../observability/rpc-observer.js";
 import { toRestError } from "../rest/rest-errors.js";
 import { withErrorInfo } from "../services/errors.js";
 import { requestPath, type HttpRequest, type HttpResponse } from "./http-routes.js";
@@ -27,6 +29,7 @@ export function sendEarlyError(request: HttpRequest, response: HttpResponse, err
   const contentType = request.headers["content-type"] ?? "";
   const path = requestPath(request);
   const detailed = withErrorInfo(error);
+  response.setHeader(REQUEST_ID_HEADER, settleRequestId(request.headers));
   switch (wireOf(path, contentType)) {
     case "grpc":
       reply(response, 200, { "content-type": contentType, ...grpcStatusHeaders(detailed) });
@@ -48,8 +51,16 @@ export function sendEarlyError(request: HttpRequest, response: HttpResponse, err
 }
 
 /** Answers a gRPC stream that grpc-js has not taken with `error`, as trailers-only (one HEADERS frame ending the stream). */
-export function sendEarlyGrpcError(stream: ServerHttp2Stream, contentType: string, error: ConnectError): void {
-  stream.respond({ ":status": 200, "content-type": contentType, ...grpcStatusHeaders(withErrorInfo(error)) }, { endStream: true });
+export function sendEarlyGrpcError(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, error: ConnectError): void {
+  stream.respond(
+    {
+      ":status": 200,
+      "content-type": headers["content-type"] ?? "application/grpc",
+      [REQUEST_ID_HEADER]: settleRequestId(headers),
+      ...grpcStatusHeaders(withErrorInfo(error)),
+    },
+    { endStream: true },
+  );
 }
 
 function grpcStatusHeaders(error: ConnectError): Record<string, string> {

@@ -1,11 +1,11 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http2";
 import type { DescService } from "@bufbuild/protobuf";
 import { Code, createContextValues, type ContextValues } from "@connectrpc/connect";
 import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
 import { requestPath } from "../http/http-routes.js";
 import type { HttpHandler } from "../http/one-port-listener.js";
-import { OBSERVED, REQUEST_ID_HEADER } from "./rpc-observer.js";
+import { settleRequestId } from "./request-id.js";
+import { OBSERVED } from "./rpc-observer.js";
 import type { RpcRecorder } from "./rpc-recorder.js";
 
 type HttpRequest = Parameters<HttpHandler>[0];
@@ -47,14 +47,13 @@ export function createUnobservedCalls(services: readonly DescService[], record: 
       const started = performance.now();
       response.once("finish", () => {
         if (marker.seen) return;
-        const sent = request.headers[REQUEST_ID_HEADER];
         record({
           ...target,
           protocol: protocolOf(request.headers["content-type"]),
           // A refusal restated by refused-requests.ts (gRPC-Web carries its status in the body).
           code: marker.code ?? codeOf(response),
           seconds: (performance.now() - started) / 1000,
-          requestId: typeof sent === "string" ? sent : randomUUID(),
+          requestId: settleRequestId(request.headers),
         });
       });
     },
@@ -62,8 +61,7 @@ export function createUnobservedCalls(services: readonly DescService[], record: 
       // Only served methods: a path a caller made up must not become a metric label.
       const target = methods.get(headers[":path"] ?? "");
       if (target === undefined) return;
-      const sent = headers[REQUEST_ID_HEADER];
-      record({ ...target, protocol: "grpc", code, seconds: (performance.now() - started) / 1000, requestId: typeof sent === "string" ? sent : randomUUID() });
+      record({ ...target, protocol: "grpc", code, seconds: (performance.now() - started) / 1000, requestId: settleRequestId(headers) });
     },
   };
 }

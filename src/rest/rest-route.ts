@@ -1,8 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { fromJson, toJson, type DescService, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { requestError } from "../services/errors.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
+import { settleRequestId } from "../observability/request-id.js";
 import { REQUEST_ID_HEADER, REST_MARKER_HEADER } from "../observability/rpc-observer.js";
 import { readHttpBindings, type HttpBinding } from "./http-bindings.js";
 import { abortWhenCallerLeaves, type UnaryCaller } from "./in-process-calls.js";
@@ -21,8 +21,8 @@ export interface RestRouteOptions {
   readonly maxBodyBytes: number;
 }
 
-// Request headers worth carrying over to the RPC (and the request id, settled by the route).
-const FORWARDED_HEADERS = ["x-goog-request-params", "x-goog-api-client", "user-agent", "authorization"];
+// Request headers worth carrying over to the RPC.
+const FORWARDED_HEADERS = [REQUEST_ID_HEADER, "x-goog-request-params", "x-goog-api-client", "user-agent", "authorization"];
 
 /** REST/JSON per the proto's google.api.http rules, for every path under /v2/. */
 export function createRestRoute(options: RestRouteOptions): HttpRoute {
@@ -32,9 +32,8 @@ export function createRestRoute(options: RestRouteOptions): HttpRoute {
     if (!url.pathname.startsWith("/v2/")) return false;
     // Settled here rather than by the RPC observer, so that every answer carries it: a
     // route that does not exist, and a deadline answered while the call is still giving up.
-    const sent = request.headers[REQUEST_ID_HEADER];
-    const requestId = typeof sent === "string" && sent !== "" ? sent : randomUUID();
-    serve(bindings, options.call, options.maxBodyBytes, url, request, response, requestId)
+    const requestId = settleRequestId(request.headers);
+    serve(bindings, options.call, options.maxBodyBytes, url, request, response)
       .catch((error: unknown): Outcome => toRestError(ConnectError.from(error)))
       .then((outcome) => send(response, outcome, requestId))
       .catch(() => response.destroy());
@@ -55,7 +54,6 @@ async function serve(
   url: URL,
   request: HttpRequest,
   response: HttpResponse,
-  requestId: string,
 ): Promise<Outcome> {
   const matches = bindings.flatMap((binding) => {
     const variables = binding.path.match(url.pathname);
@@ -111,7 +109,7 @@ async function serve(
 
   const abort = abortWhenCallerLeaves(response);
   const result = await call(method, input, {
-    header: forwardedHeaders(request, requestId),
+    header: forwardedHeaders(request),
     abort,
     timeoutMs: serverTimeoutMs(request),
     requestMethod: request.method ?? "GET",
@@ -140,8 +138,8 @@ function tooLarge(max: number): Outcome {
   }, 413);
 }
 
-function forwardedHeaders(request: HttpRequest, requestId: string): Headers {
-  const headers = new Headers({ [REQUEST_ID_HEADER]: requestId });
+function forwardedHeaders(request: HttpRequest): Headers {
+  const headers = new Headers();
   for (const name of FORWARDED_HEADERS) {
     const value = request.headers[name];
     if (typeof value === "string") headers.set(name, value);
