@@ -1,6 +1,5 @@
 import { Code, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,36 +11,11 @@ import { createJwtVerifier } from "../src/auth/jwt-verifier.js";
 import { ConversationProfiles } from "../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { ErrorInfoSchema } from "../src/gen/google/rpc/error_details_pb.js";
 import { failureOf } from "./support/errors.js";
+import { AUDIENCE, createSigner, type Signer } from "./support/jwt-signer.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
-// JWT bearer tokens signed with a key made here, checked against a JWKS file
-// and against an issuer's published keys (OIDC discovery on a local server).
-
-const AUDIENCE = "conversations-test";
-
-interface Signer {
-  readonly issuer: string;
-  readonly jwk: JWK;
-  sign(claims: Record<string, unknown>, options?: { expiresIn?: string | number; audience?: string; issuer?: string }): Promise<string>;
-}
-
-async function createSigner(issuer: string): Promise<Signer> {
-  const { privateKey, publicKey } = await generateKeyPair("ES256");
-  const jwk = { ...(await exportJWK(publicKey)), kid: `key-${Math.random().toString(36).slice(2)}`, alg: "ES256", use: "sig" };
-  return {
-    issuer,
-    jwk,
-    sign: (claims, options = {}) =>
-      new SignJWT(claims)
-        .setProtectedHeader({ alg: "ES256", kid: jwk.kid })
-        .setIssuer(options.issuer ?? issuer)
-        .setAudience(options.audience ?? AUDIENCE)
-        .setSubject("user-42")
-        .setIssuedAt()
-        .setExpirationTime(options.expiresIn ?? "5m")
-        .sign(privateKey as CryptoKey),
-  };
-}
+// JWT bearer tokens signed with keys made by the test, checked against a JWKS
+// file and against an issuer's published keys (OIDC discovery on a local server).
 
 function profilesFor(baseUrl: string, token: string | undefined) {
   const withToken: Interceptor = (next) => (request) => {
