@@ -3,10 +3,13 @@ import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebK
 import { AuthConfigError } from "./auth-config-error.js";
 import { checkProject } from "./token-file.js";
 import { ROLES, toProjectScope, type Principal, type Role } from "./principal.js";
+import { createVerifiedTokens } from "./verified-tokens.js";
 
 // OIDC / JWT bearer tokens from a deployment's identity provider, verified
 // with jose: signature against the issuer's keys, iss, aud, exp and nbf. Two
-// claims grant access: one listing projects, one naming the role.
+// claims grant access: one listing projects, one naming the role. A token that
+// verified is remembered for a while (verified-tokens.ts), so its signature is
+// not checked again on every call.
 
 export interface JwtSettings {
   /** Expected `iss`; also where the keys come from (OIDC discovery) when no JWKS file is given. */
@@ -34,10 +37,18 @@ export class JwtRejection extends Error {
   }
 }
 
+export interface JwtVerifierOptions {
+  /** The clock, in milliseconds since the epoch, for exp, nbf and how long a token is remembered; tests move it. */
+  readonly now?: () => number;
+}
+
 export interface JwtVerifier {
   /** The principal the token stands for, or a JwtRejection. */
   verify(token: string): Promise<Principal>;
-  /** Re-reads the JWKS file, if one is used; keeps the old keys and throws an AuthConfigError when it is bad. */
+  /**
+   * Re-reads the JWKS file, if one is used, and forgets the tokens verified so far;
+   * keeps the old keys (and tokens) and throws an AuthConfigError when the file is bad.
+   */
   reload(): Promise<void>;
 }
 
@@ -49,26 +60,37 @@ export function looksLikeJwt(token: string): boolean {
   return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);
 }
 
-export async function createJwtVerifier(settings: JwtSettings): Promise<JwtVerifier> {
+export async function createJwtVerifier(settings: JwtSettings, options: JwtVerifierOptions = {}): Promise<JwtVerifier> {
+  const { now = Date.now } = options;
   let keys: JWTVerifyGetKey = settings.jwksFile === undefined ? discoveredKeys(settings.issuer) : await readJwksFile(settings.jwksFile);
+  // Only tokens that verified and grant something: a rejection is never remembered.
+  const verified = createVerifiedTokens({ now });
   return {
     async verify(token) {
+      const remembered = verified.recall(token);
+      if (remembered !== undefined) return remembered;
+      const checkedWith = keys;
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, keys, {
+        ({ payload } = await jwtVerify(token, checkedWith, {
           issuer: settings.issuer,
           audience: settings.audience,
           algorithms: ALGORITHMS,
           requiredClaims: ["exp"],
           clockTolerance: 30,
+          currentDate: new Date(now()),
         }));
       } catch (error) {
         throw toRejection(error);
       }
-      return principalOf(payload, settings);
+      const principal = principalOf(payload, settings);
+      // Keys reloaded while it was checked: its key may be one just withdrawn, so it is not remembered.
+      if (keys === checkedWith) verified.remember(token, principal, payload);
+      return principal;
     },
     async reload() {
       if (settings.jwksFile !== undefined) keys = await readJwksFile(settings.jwksFile);
+      verified.clear();
     },
   };
 }
