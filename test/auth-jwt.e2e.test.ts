@@ -1,12 +1,13 @@
 import { Code, createClient, type Interceptor } from "@connectrpc/connect";
+import * as jose from "jose";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAuthorizer } from "../src/auth/authorizer.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createAuthorizer, type Authorizer } from "../src/auth/authorizer.js";
 import { createJwtVerifier } from "../src/auth/jwt-verifier.js";
 import { ConversationProfiles } from "../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { ErrorInfoSchema } from "../src/gen/google/rpc/error_details_pb.js";
@@ -16,6 +17,13 @@ import { startTestServer, type TestServer } from "./support/test-server.js";
 
 // JWT bearer tokens signed with keys made by the test, checked against a JWKS
 // file and against an issuer's published keys (OIDC discovery on a local server).
+
+// jose's jwtVerify, unchanged but counted: each call is one signature check.
+vi.mock("jose", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("jose")>();
+  return { ...actual, jwtVerify: vi.fn(actual.jwtVerify) };
+});
+const signatureChecks = vi.mocked(jose.jwtVerify);
 
 function profilesFor(baseUrl: string, token: string | undefined) {
   const withToken: Interceptor = (next) => (request) => {
@@ -39,15 +47,25 @@ describe("JWT bearer tokens with a JWKS file", () => {
   let test: TestServer;
   let dir: string;
   let signer: Signer;
+  /** A second key in the JWKS file, which a test drops from it. */
+  let rotated: Signer;
   let jwksFile: string;
+  let authorizer: Authorizer;
+  /** How far the verifier's clock runs ahead of the real one. */
+  let clockOffset = 0;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "conversations-jwt-"));
     signer = await createSigner("https://id.example.test/");
+    rotated = await createSigner(signer.issuer);
     jwksFile = join(dir, "jwks.json");
-    await writeFile(jwksFile, JSON.stringify({ keys: [signer.jwk] }));
-    const jwt = await createJwtVerifier({ issuer: signer.issuer, audience: AUDIENCE, jwksFile, projectsClaim: "projects", roleClaim: "role" });
-    test = await startTestServer({ authorizer: await createAuthorizer({ jwt }) });
+    await writeFile(jwksFile, JSON.stringify({ keys: [signer.jwk, rotated.jwk] }));
+    const jwt = await createJwtVerifier(
+      { issuer: signer.issuer, audience: AUDIENCE, jwksFile, projectsClaim: "projects", roleClaim: "role" },
+      { now: () => Date.now() + clockOffset },
+    );
+    authorizer = await createAuthorizer({ jwt });
+    test = await startTestServer({ authorizer });
   });
   afterAll(async () => {
     expect(test.internalErrors).toEqual([]);
@@ -84,6 +102,43 @@ describe("JWT bearer tokens with a JWKS file", () => {
     const payload = (await signer.sign(claims)).split(".")[1] ?? "";
     const algNone = `${Buffer.from(JSON.stringify({ alg: "none", kid: signer.jwk.kid })).toString("base64url")}.${payload}.AAAA`;
     expect(await outcome(listIn(algNone))).toBe("Unauthenticated ACCESS_TOKEN_INVALID");
+  });
+
+  it("checks a token's signature once for both checks of a call and for the calls after it", async () => {
+    const token = await signer.sign({ projects: ["alpha"], role: "editor" });
+    signatureChecks.mockClear();
+    expect(await outcome(listIn(token))).toBe("OK");
+    expect(await outcome(createIn(token))).toBe("OK");
+    expect(await outcome(listIn(token, "beta"))).toBe("PermissionDenied PROJECT_NOT_ALLOWED");
+    expect(signatureChecks).toHaveBeenCalledTimes(1);
+  });
+
+  it("refuses a remembered token once it has expired", async () => {
+    const token = await signer.sign({ projects: ["alpha"], role: "reader" }, { expiresIn: "20s" });
+    expect(await outcome(listIn(token))).toBe("OK");
+    try {
+      // Past exp and the verifier's 30 s clock tolerance, within the memory's 60 s.
+      clockOffset = 52_000;
+      expect(await outcome(listIn(token))).toBe("Unauthenticated ACCESS_TOKEN_INVALID");
+    } finally {
+      clockOffset = 0;
+    }
+  });
+
+  it("refuses a remembered token right after a reload (SIGHUP) drops its key from the JWKS file", async () => {
+    const kept = await signer.sign({ projects: ["alpha"], role: "reader" });
+    const dropped = await rotated.sign({ projects: ["alpha"], role: "reader" });
+    expect(await outcome(listIn(kept))).toBe("OK");
+    expect(await outcome(listIn(dropped))).toBe("OK");
+    try {
+      await writeFile(jwksFile, JSON.stringify({ keys: [signer.jwk] }));
+      await authorizer.reload(); // what the service runs on SIGHUP
+      expect(await outcome(listIn(dropped))).toBe("Unauthenticated ACCESS_TOKEN_INVALID");
+      expect(await outcome(listIn(kept))).toBe("OK");
+    } finally {
+      await writeFile(jwksFile, JSON.stringify({ keys: [signer.jwk, rotated.jwk] }));
+      await authorizer.reload();
+    }
   });
 });
 
