@@ -62,6 +62,16 @@ describe("verified tokens", () => {
     expect(tokens.recall("token-a")).toBe(alice);
   });
 
+  it("does not remember a token longer than maxTokenLength", () => {
+    const clock = manualClock();
+    const tokens = createVerifiedTokens({ now: clock.now, maxTokenLength: 8 });
+    tokens.remember("12345678", alice, { exp: clock.seconds(300) });
+    tokens.remember("123456789", bob, { exp: clock.seconds(300) });
+    expect(tokens.recall("12345678")).toBe(alice);
+    expect(tokens.recall("123456789")).toBeUndefined();
+    expect(tokens.size).toBe(1);
+  });
+
   it("holds at most maxEntries tokens, forgetting the oldest first", () => {
     const clock = manualClock();
     const tokens = createVerifiedTokens({ now: clock.now, maxEntries: 3 });

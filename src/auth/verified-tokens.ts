@@ -8,6 +8,8 @@ import type { Principal } from "./principal.js";
 export interface VerifiedTokensOptions {
   /** Most tokens remembered at once; past it the oldest is forgotten, so memory stays bounded whatever callers send. */
   readonly maxEntries?: number;
+  /** Longer tokens are not remembered (they are verified every time), so entries × this bounds the memory held. */
+  readonly maxTokenLength?: number;
   /** Longest a token is remembered, in milliseconds, however far off its `exp`: keys can change without a reload (an issuer rotating its published keys). */
   readonly maxAgeMs?: number;
   /** The clock, in milliseconds since the epoch; tests move it to see entries expire. */
@@ -38,13 +40,16 @@ interface Entry {
   readonly until: number;
 }
 
-// About 10 MB with tokens of 1 kB. A minute spares a busy client all but one check
-// a minute, and bounds how long a key withdrawn without a reload is still honoured.
+// At most ~40 MB of tokens (about 10 MB with the usual 1 kB ones); headers may
+// carry 16 kB, so the length bound is what keeps that figure. A minute spares a
+// busy client all but one check a minute, and bounds how long a key withdrawn
+// without a reload is still honoured.
 const DEFAULT_MAX_ENTRIES = 10_000;
+const DEFAULT_MAX_TOKEN_LENGTH = 4096;
 const DEFAULT_MAX_AGE_MS = 60_000;
 
 export function createVerifiedTokens(options: VerifiedTokensOptions = {}): VerifiedTokens {
-  const { maxEntries = DEFAULT_MAX_ENTRIES, maxAgeMs = DEFAULT_MAX_AGE_MS, now = Date.now } = options;
+  const { maxEntries = DEFAULT_MAX_ENTRIES, maxTokenLength = DEFAULT_MAX_TOKEN_LENGTH, maxAgeMs = DEFAULT_MAX_AGE_MS, now = Date.now } = options;
   // A Map iterates in insertion order, so its first key is the oldest entry.
   const entries = new Map<string, Entry>();
   return {
@@ -61,7 +66,7 @@ export function createVerifiedTokens(options: VerifiedTokensOptions = {}): Verif
     },
     remember(token, principal, { exp, nbf }) {
       // A token without exp would be remembered on the cap alone; the verifier requires exp, so none comes here.
-      if (exp === undefined) return;
+      if (exp === undefined || token.length > maxTokenLength) return;
       const at = now();
       // exp and nbf exactly, without the verifier's clock tolerance: a token is
       // never recalled when the verifier would refuse it; near the edges the
