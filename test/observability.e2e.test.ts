@@ -69,7 +69,18 @@ describe("operations surface", () => {
       body: "{not json",
     });
     expect(sent.status).toBe(400);
+    expect(sent.headers.get("x-request-id")).toBe("undecodable-1");
+    // gRPC-Web through connect-node, without an id of the caller's: the answer and the log line quote one fresh id.
+    const grpcWeb = await fetch(`${test.baseUrl}/google.cloud.dialogflow.v2.Conversations/GetConversation`, {
+      method: "POST",
+      headers: { "content-type": "application/grpc-web+proto" },
+      body: new Uint8Array([0, 0, 0, 0, 3, 0xff, 0xff, 0xff]),
+    });
+    await grpcWeb.arrayBuffer();
+    const freshId = grpcWeb.headers.get("x-request-id");
+    expect(freshId).toMatch(/^[0-9a-f-]{36}$/);
     await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(rpcLines().find((line) => line.requestId === freshId)).toMatchObject({ method: "GetConversation", protocol: "grpc-web", code: "INVALID_ARGUMENT" });
     expect(rpcLines().find((line) => line.requestId === "undecodable-1")).toMatchObject({
       service: "google.cloud.dialogflow.v2.Conversations",
       method: "ListConversations",

@@ -42,6 +42,8 @@ export function createUnobservedCalls(services: readonly DescService[], record: 
     watch(request, response) {
       const target = methods.get(requestPath(request));
       if (target === undefined) return;
+      // Before anything answers it: a refusal that never reaches the RPC observer quotes the same id as its log line.
+      settleRequestId(request.headers);
       const marker: { seen: boolean; code?: Code } = { seen: false };
       markers.set(request, marker);
       const started = performance.now();
