@@ -9,7 +9,7 @@ import {
   type MethodSerializationLookup,
 } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes, parseTimeout, trailerMux } from "@connectrpc/connect/protocol-connect";
-import { OBSERVED, REQUEST_ID_HEADER } from "../observability/rpc-observer.js";
+import { OBSERVED } from "../observability/rpc-observer.js";
 import { abortWhenCallerLeaves, type UnaryCaller } from "../rest/in-process-calls.js";
 import { requestPath, type HttpRequest, type HttpResponse } from "./http-routes.js";
 import { restatedError } from "./refused-requests.js";
@@ -142,9 +142,6 @@ async function serve(
     status = codeToHttpStatus(error.code);
     header = new Headers({ "content-type": "application/json" });
     error.metadata.forEach((value, key) => header.set(key, value));
-    // A refusal the RPC observer never saw (an undecodable body) quotes the id unobserved-calls.ts settled.
-    const requestId = requestHeader.get(REQUEST_ID_HEADER);
-    if (!header.has(REQUEST_ID_HEADER) && requestId !== null) header.set(REQUEST_ID_HEADER, requestId);
     body = errorToJsonBytes(error, undefined);
   }
   if (compression.response !== null && body.byteLength >= compressMinBytes) {

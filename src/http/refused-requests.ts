@@ -11,7 +11,7 @@ import { codeToHttpStatus, errorFromJsonBytes, errorToJsonBytes } from "@connect
 import { findTrailerError, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
-import { OBSERVED, REQUEST_ID_HEADER } from "../observability/rpc-observer.js";
+import { OBSERVED } from "../observability/rpc-observer.js";
 import { undecodableRequest, withErrorInfo } from "../services/errors.js";
 
 // connect-node decodes a request before any interceptor runs, and answers a
@@ -31,9 +31,6 @@ export function restateRefusedRequests(handlers: UniversalHandler[]): void {
         const response = await handler(request);
         const observed = request.contextValues?.get(OBSERVED);
         if (observed === undefined || observed.seen) return response;
-        // The id unobserved-calls.ts settled on the request, which its log line quotes.
-        const requestId = request.header.get(REQUEST_ID_HEADER);
-        if (requestId !== null) response.header?.set(REQUEST_ID_HEADER, requestId);
         return restate(response, (error) => {
           const restated = restatedError(error, handler.method.input);
           if (restated !== undefined) observed.code = restated.code;

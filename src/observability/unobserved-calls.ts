@@ -5,7 +5,7 @@ import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
 import { requestPath } from "../http/http-routes.js";
 import type { HttpHandler } from "../http/one-port-listener.js";
 import { settleRequestId } from "./request-id.js";
-import { OBSERVED } from "./rpc-observer.js";
+import { OBSERVED, REQUEST_ID_HEADER } from "./rpc-observer.js";
 import type { RpcRecorder } from "./rpc-recorder.js";
 
 type HttpRequest = Parameters<HttpHandler>[0];
@@ -20,7 +20,7 @@ type HttpResponse = Parameters<HttpHandler>[1];
 export interface UnobservedCalls {
   /** For connectNodeAdapter's contextValues: carries the request's marker to the observer. */
   contextValues(request: HttpRequest): ContextValues;
-  /** Called with every HTTP request before connect-node sees it. */
+  /** Called with every HTTP request before connect-node sees it; puts the request id on the answer from the start. */
   watch(request: HttpRequest, response: HttpResponse): void;
   /** A gRPC call answered with `code` before grpc-js saw it, `started` (performance.now()) when it arrived. */
   answeredGrpc(headers: IncomingHttpHeaders, code: Code, started: number): void;
@@ -42,8 +42,9 @@ export function createUnobservedCalls(services: readonly DescService[], record: 
     watch(request, response) {
       const target = methods.get(requestPath(request));
       if (target === undefined) return;
-      // Before anything answers it: a refusal that never reaches the RPC observer quotes the same id as its log line.
-      settleRequestId(request.headers);
+      // Before anything answers it, and on the answer from the start: a refusal that never reaches
+      // the RPC observer (an undecodable body, no credentials) quotes the same id as its log line.
+      response.setHeader(REQUEST_ID_HEADER, settleRequestId(request.headers));
       const marker: { seen: boolean; code?: Code } = { seen: false };
       markers.set(request, marker);
       const started = performance.now();
