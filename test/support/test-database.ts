@@ -22,7 +22,7 @@ let containerUrl: Promise<string | undefined> | undefined;
 export async function createTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || (await dockerPostgresUrl()) || inject("embeddedPostgresUrl");
   if (serverUrl === undefined) throw new Error("no Postgres for the tests: the global setup (test/support/global-setup.ts) did not run");
-  const name = `test_${randomBytes(6).toString("hex")}`;
+  const name = `${testDatabasePrefix(inject("testRunTag"))}${randomBytes(6).toString("hex")}`;
   await withAdmin(serverUrl, (admin) => admin.query(`CREATE DATABASE ${name}`));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
@@ -31,10 +31,20 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     database,
     url: url.toString(),
     async dispose() {
-      await database.close();
+      // Dropped even when the pool was closed already (tests that hand the URL to a child process
+      // close it early) or will not close: FORCE ends whatever connections are left.
+      await database.close().catch(() => undefined);
       await withAdmin(serverUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
+}
+
+/**
+ * Every database a run creates starts with this, so the run's teardown can drop any that a test
+ * left behind (a file that timed out before its afterAll, a worker that crashed).
+ */
+export function testDatabasePrefix(runTag: string): string {
+  return `test_${runTag}_`;
 }
 
 export function describeTestDatabase(): string {

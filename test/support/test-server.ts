@@ -29,6 +29,9 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}): P
     log: pino({ level: "silent" }),
     onInternalError: (error) => internalErrors.push(error),
     ...overrides,
+  }).catch(async (error: unknown) => {
+    await testDatabase.dispose(); // a server that did not start leaves no database behind
+    throw error;
   });
   return {
     server,
@@ -36,8 +39,11 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}): P
     testDatabase,
     internalErrors,
     async stop() {
-      await server.close(100);
-      await testDatabase.dispose();
+      try {
+        await server.close(100);
+      } finally {
+        await testDatabase.dispose();
+      }
     },
   };
 }
