@@ -5,6 +5,9 @@ import { checkProject } from "./token-file.js";
 import { ROLES, toProjectScope, type Principal, type Role } from "./principal.js";
 import { createVerifiedTokens } from "./verified-tokens.js";
 
+// Issuer and service clocks drift apart: exp and nbf hold this many seconds either way (README, Securing it).
+const CLOCK_TOLERANCE_SECONDS = 30;
+
 // OIDC / JWT bearer tokens from a deployment's identity provider, verified
 // with jose: signature against the issuer's keys, iss, aud, exp and nbf. Two
 // claims grant access: one listing projects, one naming the role. A token that
@@ -77,7 +80,7 @@ export async function createJwtVerifier(settings: JwtSettings, options: JwtVerif
           audience: settings.audience,
           algorithms: ALGORITHMS,
           requiredClaims: ["exp"],
-          clockTolerance: 30,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
           currentDate: new Date(now()),
         }));
       } catch (error) {
