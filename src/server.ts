@@ -43,6 +43,7 @@ import { createRestRoute } from "./rest/rest-route.js";
 import { createConversationProfilesService } from "./services/conversation-profiles.js";
 import { createConversationsService } from "./services/conversations.js";
 import { errorInterceptor } from "./services/errors.js";
+import { withRequestValuesChecked } from "./services/request-values-check.js";
 import { loadBootstrap } from "./store/bootstrap.js";
 import { createConversationStore } from "./store/conversations.js";
 import type { Database } from "./store/database.js";
@@ -111,14 +112,15 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   const isReady = createReadinessProbe(database, 2000);
   const served = [Conversations, ConversationProfiles, Health, ServerReflectionV1, ServerReflectionV1Alpha];
   const descriptors = createDescriptorIndex(served);
-  // Each service once, served by connect-node (Connect, gRPC-Web, REST) and grpc-js (gRPC).
+  // Each service once, served by connect-node (Connect, gRPC-Web, REST) and grpc-js (gRPC), every
+  // request checked for values that cannot be stored or encoded before its method runs.
   const implementations = [
     { service: Conversations, implementation: conversations },
     { service: ConversationProfiles, implementation: profiles },
     { service: Health, implementation: createHealthService({ serviceNames: descriptors.serviceNames, isReady }) },
     { service: ServerReflectionV1, implementation: createReflectionV1Service(descriptors) },
     { service: ServerReflectionV1Alpha, implementation: createReflectionV1AlphaService(descriptors) },
-  ] as const;
+  ].map(({ service, implementation }) => ({ service, implementation: withRequestValuesChecked(service, implementation) }));
   const routes = (router: ConnectRouter) => {
     for (const { service, implementation } of implementations) router.service(service, implementation as never);
   };
