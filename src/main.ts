@@ -163,6 +163,7 @@ const server = await startServer({
     idleTimeoutMs: config.idleTimeoutSeconds * 1000,
   },
   emulatorReset: config.emulatorReset,
+  webhookAllowedHosts: config.webhookAllowedHosts,
   tls,
   onInternalError: (error) => log.error({ err: error }, "internal error"),
 });

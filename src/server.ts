@@ -54,6 +54,7 @@ import { migrate } from "./store/migrate.js";
 import { createProfileStore } from "./store/profiles.js";
 import { readPageTokenSecret } from "./store/settings.js";
 import type { SweepCounts } from "./store/sweeps.js";
+import type { WebhookHostPolicy } from "./webhook/webhook-hosts.js";
 
 export interface ServerOptions {
   readonly database: Database;
@@ -86,6 +87,8 @@ export interface ServerOptions {
   readonly tls?: TlsFiles;
   /** Told about failures that are our bugs (they reach clients as INTERNAL). */
   readonly onInternalError: (error: unknown) => void;
+  /** Hosts the agents' fulfillment webhooks may reach (the virtual agent); loopback only when not given. */
+  readonly webhookAllowedHosts?: WebhookHostPolicy;
   /** Bounds on what clients can hold; DEFAULT_LIMITS for any not given. */
   readonly limits?: Partial<Limits>;
 }
