@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Code } from "@connectrpc/connect";
 import { create, fromJson, toJsonString, type JsonObject } from "@bufbuild/protobuf";
-import type { Logger } from "pino";
 import type { Fulfillment } from "../gen/google/cloud/dialogflow/v2/fulfillment_pb.js";
 import { Intent_MessageSchema, type Intent_Message } from "../gen/google/cloud/dialogflow/v2/intent_pb.js";
 import {
@@ -47,8 +46,8 @@ export interface VirtualAgentOutcome {
 }
 
 export interface WebhookClientOptions extends WebhookLimits {
-  /** Gets one line per failed webhook call. */
-  readonly log: Pick<Logger, "warn">;
+  /** Gets one line per failed webhook call (a pino logger does). */
+  readonly log: { warn(fields: Record<string, unknown>, message: string): void };
 }
 
 /** Follow-up events a webhook may chain from one turn (each another call to it). */
