@@ -106,7 +106,7 @@ const SETTINGS = [
     env: "BOOTSTRAP_FILE",
     flag: "--bootstrap",
     fallback: undefined,
-    description: "JSON file declaring conversation profiles and their telephony numbers, loaded at start",
+    description: "JSON file declaring conversation profiles, their telephony numbers and agents' fulfillments, loaded at start",
     parse: (value) => (value === "" ? undefined : value),
   }),
   setting({
