@@ -1,5 +1,6 @@
 import { parseDuration } from "./domain/durations.js";
 import type { OriginPolicy } from "./http/cors.js";
+import { DEFAULT_WEBHOOK_HOSTS, parseWebhookHostPolicy, type WebhookHostPolicy } from "./webhook/webhook-hosts.js";
 
 // Every setting of the service, read from the environment and from --flags
 // (a flag wins), validated before anything starts. Nothing else reads process.env.
@@ -45,6 +46,8 @@ export interface Config {
   /** PEM certificate chain and key: serve TLS (h2 and HTTP/1.1 by ALPN) instead of cleartext. */
   readonly tlsCertFile: string | undefined;
   readonly tlsKeyFile: string | undefined;
+  /** Hosts the agents' fulfillment webhooks may reach: an editor chooses the URL, this bounds it. */
+  readonly webhookAllowedHosts: WebhookHostPolicy;
 }
 
 interface Setting<K extends keyof Config> {
@@ -103,7 +106,7 @@ const SETTINGS = [
     env: "BOOTSTRAP_FILE",
     flag: "--bootstrap",
     fallback: undefined,
-    description: "JSON file declaring conversation profiles and their telephony numbers, loaded at start",
+    description: "JSON file declaring conversation profiles, their telephony numbers and agents' fulfillments, loaded at start",
     parse: (value) => (value === "" ? undefined : value),
   }),
   setting({
@@ -155,6 +158,14 @@ const SETTINGS = [
     parse: parseBoolean,
   }),
   ...authSettings(),
+  setting({
+    key: "webhookAllowedHosts",
+    env: "WEBHOOK_ALLOWED_HOSTS",
+    flag: "--webhook-allowed-hosts",
+    fallback: DEFAULT_WEBHOOK_HOSTS,
+    description: "hosts fulfillment webhooks may reach (comma-separated: names, *.domain, IPs, loopback, none, or * for any)",
+    parse: parseWebhookHostPolicy,
+  }),
   setting({
     key: "maxMessageBytes",
     env: "MAX_MESSAGE_BYTES",

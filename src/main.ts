@@ -6,6 +6,7 @@ import { AuthConfigError } from "./auth/auth-config-error.js";
 import { buildAuthorizer, describeAuth, type AuthSettings } from "./auth/auth-setup.js";
 import type { Authorizer } from "./auth/authorizer.js";
 import { parseBootstrap, type BootstrapProfile } from "./domain/bootstrap.js";
+import { parseBootstrapFulfillments, type BootstrapFulfillment } from "./domain/bootstrap-fulfillments.js";
 import { InvalidFieldError } from "./domain/errors.js";
 import { ConfigError, helpText, loadConfig, wantsHelp } from "./config.js";
 import { readTlsFiles, type TlsFiles } from "./http/tls-files.js";
@@ -29,9 +30,12 @@ try {
 }
 
 let bootstrap: BootstrapProfile[] | undefined;
+let bootstrapFulfillments: BootstrapFulfillment[] | undefined;
 if (config.bootstrapFile !== undefined) {
   try {
-    bootstrap = parseBootstrap(JSON.parse(await readFile(config.bootstrapFile, "utf8")));
+    const json: unknown = JSON.parse(await readFile(config.bootstrapFile, "utf8"));
+    bootstrap = parseBootstrap(json);
+    bootstrapFulfillments = parseBootstrapFulfillments(json);
   } catch (error) {
     const reason = error instanceof InvalidFieldError ? `${error.field} ${error.rule}` : (error as Error).message;
     process.stderr.write(`Bootstrap file ${config.bootstrapFile}: ${reason}\n`);
@@ -143,6 +147,7 @@ const server = await startServer({
   purgeAfterSeconds: config.purgeAfterSeconds,
   sweepIntervalSeconds: config.sweepIntervalSeconds,
   bootstrap,
+  bootstrapFulfillments,
   onSweep: (counts) => {
     if (counts.completed + counts.purged > 0) log.info({ sweep: counts }, "swept conversations");
   },
@@ -158,6 +163,7 @@ const server = await startServer({
     idleTimeoutMs: config.idleTimeoutSeconds * 1000,
   },
   emulatorReset: config.emulatorReset,
+  webhookAllowedHosts: config.webhookAllowedHosts,
   tls,
   onInternalError: (error) => log.error({ err: error }, "internal error"),
 });

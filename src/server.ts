@@ -9,8 +9,10 @@ import { createCredentialsGate } from "./auth/credentials-gate.js";
 import { createDenialReport } from "./auth/denial-report.js";
 import { gateMetrics } from "./auth/metrics-gate.js";
 import type { BootstrapProfile } from "./domain/bootstrap.js";
+import type { BootstrapFulfillment } from "./domain/bootstrap-fulfillments.js";
 import { Conversations } from "./gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { ConversationProfiles } from "./gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
+import { Fulfillments } from "./gen/google/cloud/dialogflow/v2/fulfillment_pb.js";
 import { ServerReflection as ServerReflectionV1 } from "./gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1Alpha } from "./gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { Health } from "./gen/health/v1/health_pb.js";
@@ -42,15 +44,18 @@ import { createUnaryCaller } from "./rest/in-process-calls.js";
 import { createRestRoute } from "./rest/rest-route.js";
 import { createConversationProfilesService } from "./services/conversation-profiles.js";
 import { createConversationsService } from "./services/conversations.js";
+import { createFulfillmentsService } from "./services/fulfillments.js";
 import { errorInterceptor } from "./services/errors.js";
 import { withRequestValuesChecked } from "./services/request-values-check.js";
 import { loadBootstrap } from "./store/bootstrap.js";
 import { createConversationStore } from "./store/conversations.js";
 import type { Database } from "./store/database.js";
+import { createFulfillmentStore } from "./store/fulfillments.js";
 import { migrate } from "./store/migrate.js";
 import { createProfileStore } from "./store/profiles.js";
 import { readPageTokenSecret } from "./store/settings.js";
 import type { SweepCounts } from "./store/sweeps.js";
+import type { WebhookHostPolicy } from "./webhook/webhook-hosts.js";
 
 export interface ServerOptions {
   readonly database: Database;
@@ -63,6 +68,8 @@ export interface ServerOptions {
   readonly purgeAfterSeconds: number;
   /** Profiles and telephony numbers to make present before serving (the bootstrap file). */
   readonly bootstrap?: readonly BootstrapProfile[];
+  /** Agents' fulfillments to make present before serving (the bootstrap file's `fulfillments`). */
+  readonly bootstrapFulfillments?: readonly BootstrapFulfillment[];
   /** Seconds between sweeps that write automatic completions and purge; 0 runs none. */
   readonly sweepIntervalSeconds?: number;
   /** Told after each sweep. */
@@ -81,6 +88,8 @@ export interface ServerOptions {
   readonly tls?: TlsFiles;
   /** Told about failures that are our bugs (they reach clients as INTERNAL). */
   readonly onInternalError: (error: unknown) => void;
+  /** Hosts the agents' fulfillment webhooks may reach (the virtual agent); loopback only when not given. */
+  readonly webhookAllowedHosts?: WebhookHostPolicy;
   /** Bounds on what clients can hold; DEFAULT_LIMITS for any not given. */
   readonly limits?: Partial<Limits>;
 }
@@ -97,7 +106,9 @@ export interface Server {
 export async function startServer(options: ServerOptions): Promise<Server> {
   const { database } = options;
   await migrate(database);
-  if (options.bootstrap !== undefined) await loadBootstrap(database, options.bootstrap);
+  if (options.bootstrap !== undefined || options.bootstrapFulfillments !== undefined) {
+    await loadBootstrap(database, options.bootstrap ?? [], options.bootstrapFulfillments);
+  }
   const pageTokenSecret = await readPageTokenSecret(database);
   const lifetime = { ttlSeconds: options.conversationTtlSeconds, purgeAfterSeconds: options.purgeAfterSeconds };
   const conversations = createConversationsService({
@@ -108,15 +119,17 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     profiles: createProfileStore(database, lifetime),
     pageTokenSecret,
   });
+  const fulfillments = createFulfillmentsService({ fulfillments: createFulfillmentStore(database) });
 
   const isReady = createReadinessProbe(database, 2000);
-  const served = [Conversations, ConversationProfiles, Health, ServerReflectionV1, ServerReflectionV1Alpha];
+  const served = [Conversations, ConversationProfiles, Fulfillments, Health, ServerReflectionV1, ServerReflectionV1Alpha];
   const descriptors = createDescriptorIndex(served);
   // Each service once, served by connect-node (Connect, gRPC-Web, REST) and grpc-js (gRPC), every
   // request checked for values that cannot be stored or encoded before its method runs.
   const implementations = [
     { service: Conversations, implementation: conversations },
     { service: ConversationProfiles, implementation: profiles },
+    { service: Fulfillments, implementation: fulfillments },
     { service: Health, implementation: createHealthService({ serviceNames: descriptors.serviceNames, isReady }) },
     { service: ServerReflectionV1, implementation: createReflectionV1Service(descriptors) },
     { service: ServerReflectionV1Alpha, implementation: createReflectionV1AlphaService(descriptors) },
@@ -168,7 +181,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     createConsoleRoute(),
     ...(options.emulatorReset === true ? [createResetRoute(database, options.authorizer)] : []),
     createRestRoute({
-      services: [Conversations, ConversationProfiles],
+      services: [Conversations, ConversationProfiles, Fulfillments],
       call: callUnary,
       maxBodyBytes: limits.maxMessageBytes,
     }),

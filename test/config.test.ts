@@ -26,7 +26,22 @@ describe("loadConfig", () => {
       requestTimeoutSeconds: 30,
       idleTimeoutSeconds: 300,
       emulatorReset: false,
+      webhookAllowedHosts: { kind: "list", loopback: true, hosts: [], suffixes: [] },
     });
+  });
+
+  it("reads WEBHOOK_ALLOWED_HOSTS as names, *.domain, IPs, loopback, none or *", () => {
+    expect(loadConfig([], { WEBHOOK_ALLOWED_HOSTS: "Hooks.Example.com, *.corp.example, 10.0.0.7, [::1], loopback" }).webhookAllowedHosts).toEqual({
+      kind: "list",
+      loopback: true,
+      hosts: ["hooks.example.com", "10.0.0.7", "[::1]"],
+      suffixes: [".corp.example"],
+    });
+    expect(loadConfig(["--webhook-allowed-hosts", "none"], {}).webhookAllowedHosts).toEqual({ kind: "list", loopback: false, hosts: [], suffixes: [] });
+    expect(loadConfig([], { WEBHOOK_ALLOWED_HOSTS: "*" }).webhookAllowedHosts).toEqual({ kind: "any" });
+    for (const bad of ["https://hooks.example.com", "hooks.example.com:8443", "hooks.example.com/path", "*.[::1]", " , "]) {
+      expect(() => loadConfig([], { WEBHOOK_ALLOWED_HOSTS: bad })).toThrow(/WEBHOOK_ALLOWED_HOSTS \(--webhook-allowed-hosts\): /);
+    }
   });
 
   it("erases nothing by default: the reset endpoints only with EMULATOR_RESET=true", () => {

@@ -45,6 +45,10 @@ async function seed(clients: Clients, project: string): Promise<void> {
   await startConversation(clients, parent, agent, "first-call");
   const done = await startConversation(clients, parent, human, "second-call");
   await clients.conversations.completeConversation({ name: done.name });
+  await clients.fulfillments.updateFulfillment({
+    fulfillment: { name: `projects/${project}/agent/fulfillment`, enabled: true, fulfillment: { case: "genericWebService", value: { uri: "http://127.0.0.1:9/hook" } } },
+    updateMask: { paths: ["enabled", "generic_web_service"] },
+  });
   // A conversation on the bootstrap profile holds one of its telephony numbers.
   await clients.conversations.createConversation({
     parent,
@@ -159,6 +163,7 @@ describe("export and import (node dist/cli.js)", () => {
     expect(saved.tables.conversations).toHaveLength(3);
     expect(saved.tables.conversation_profiles).toHaveLength(3);
     expect(saved.tables.profile_phone_numbers).toHaveLength(2);
+    expect(saved.tables.fulfillments).toHaveLength(1);
 
     // Erase alpha (beta stays), then load the file.
     const client = new pg.Client({ connectionString: test.testDatabase.url! });
@@ -171,6 +176,7 @@ describe("export and import (node dist/cli.js)", () => {
 
     expect((await clients.profiles.listConversationProfiles({ parent, pageSize: 100 })).conversationProfiles).toEqual(profilesBefore);
     expect(await listAll(clients, parent)).toEqual(conversationsBefore);
+    expect((await clients.fulfillments.getFulfillment({ name: "projects/alpha/agent/fulfillment" })).enabled).toBe(true);
     // Exporting again gives the same rows: nothing was lost or changed on the way.
     const again = await cli("export", "--project", "alpha");
     expect((JSON.parse(again.stdout) as typeof saved).tables).toEqual(saved.tables);

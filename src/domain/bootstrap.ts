@@ -3,8 +3,8 @@ import { checkClientId, parseParent, type ResourceName } from "./names.js";
 import { checkAgent, checkDisplayName, checkLanguageCode, checkTimeZone } from "./profile-fields.js";
 
 // The bootstrap file declares conversation profiles and the telephony numbers
-// attached to each. This module checks one read from JSON; errors name the
-// JSON path of the offending value.
+// attached to each, and agents' fulfillments. This module checks the profiles
+// of one read from JSON; errors name the JSON path of the offending value.
 
 export interface BootstrapProfile {
   readonly name: ResourceName;
@@ -16,7 +16,8 @@ export interface BootstrapProfile {
 }
 
 const E164 = /^\+[1-9]\d{1,14}$/;
-const TOP_FIELDS = ["conversationProfiles"];
+// fulfillments are read by parseBootstrapFulfillments (bootstrap-fulfillments.ts).
+const TOP_FIELDS = ["conversationProfiles", "fulfillments"];
 const PROFILE_FIELDS = ["parent", "id", "displayName", "automatedAgentConfig", "languageCode", "timeZone", "phoneNumbers"];
 
 export function parseBootstrap(json: unknown): BootstrapProfile[] {

@@ -1,5 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { BootstrapProfile } from "../domain/bootstrap.js";
+import type { BootstrapFulfillment } from "../domain/bootstrap-fulfillments.js";
 import { storedLocation } from "../domain/names.js";
 import type { Database } from "./database.js";
 
@@ -22,6 +23,12 @@ ON CONFLICT (phone_number) DO UPDATE SET
 WHERE (profile_phone_numbers.project, profile_phone_numbers.location, profile_phone_numbers.profile_id)
   IS DISTINCT FROM (EXCLUDED.project, EXCLUDED.location, EXCLUDED.profile_id)`;
 
+// The fields the file declares are written; a fulfillment that already matches is not written at all.
+const UPSERT_FULFILLMENT = `INSERT INTO fulfillments AS stored (project, location, body)
+VALUES ($1, $2, $3::jsonb)
+ON CONFLICT (project, location) DO UPDATE SET body = jsonb_apply_mask(stored.body, EXCLUDED.body, $4::text[])
+WHERE jsonb_apply_mask(stored.body, EXCLUDED.body, $4::text[]) IS DISTINCT FROM stored.body`;
+
 const DROP_UNLISTED_NUMBERS = `DELETE FROM profile_phone_numbers
 WHERE project = $1 AND location = $2 AND profile_id = $3 AND NOT (phone_number = ANY($4::text[]))`;
 
@@ -29,7 +36,11 @@ WHERE project = $1 AND location = $2 AND profile_id = $3 AND NOT (phone_number =
  * Makes the database hold what the bootstrap file declares, in one
  * transaction: loading the same file twice changes nothing the second time.
  */
-export async function loadBootstrap(database: Database, profiles: readonly BootstrapProfile[]): Promise<void> {
+export async function loadBootstrap(
+  database: Database,
+  profiles: readonly BootstrapProfile[],
+  fulfillments: readonly BootstrapFulfillment[] = [],
+): Promise<void> {
   await database.transaction(async (tx) => {
     for (const profile of profiles) {
       const { project, id } = profile.name;
@@ -39,6 +50,10 @@ export async function loadBootstrap(database: Database, profiles: readonly Boots
         await tx.query({ text: UPSERT_NUMBER }, [number, project, location, id]);
       }
       await tx.query({ text: DROP_UNLISTED_NUMBERS }, [project, location, id, profile.phoneNumbers]);
+    }
+    for (const fulfillment of fulfillments) {
+      const { agent } = fulfillment;
+      await tx.query({ text: UPSERT_FULFILLMENT }, [agent.project, storedLocation(agent), JSON.stringify(fulfillment.body), fulfillment.declaredPaths]);
     }
   });
 }
