@@ -11,6 +11,7 @@ import { gateMetrics } from "./auth/metrics-gate.js";
 import type { BootstrapProfile } from "./domain/bootstrap.js";
 import { Conversations } from "./gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { ConversationProfiles } from "./gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
+import { Participants } from "./gen/google/cloud/dialogflow/v2/participant_pb.js";
 import { ServerReflection as ServerReflectionV1 } from "./gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1Alpha } from "./gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { Health } from "./gen/health/v1/health_pb.js";
@@ -43,10 +44,14 @@ import { createRestRoute } from "./rest/rest-route.js";
 import { createConversationProfilesService } from "./services/conversation-profiles.js";
 import { createConversationsService } from "./services/conversations.js";
 import { errorInterceptor } from "./services/errors.js";
+import { createParticipantsService } from "./services/participants.js";
+import type { VirtualAgent } from "./services/virtual-agent.js";
 import { loadBootstrap } from "./store/bootstrap.js";
 import { createConversationStore } from "./store/conversations.js";
 import type { Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
+import { createMessageStore } from "./store/messages.js";
+import { createParticipantStore } from "./store/participants.js";
 import { createProfileStore } from "./store/profiles.js";
 import { readPageTokenSecret } from "./store/settings.js";
 import type { SweepCounts } from "./store/sweeps.js";
@@ -82,6 +87,8 @@ export interface ServerOptions {
   readonly onInternalError: (error: unknown) => void;
   /** Bounds on what clients can hold; DEFAULT_LIMITS for any not given. */
   readonly limits?: Partial<Limits>;
+  /** Answers END_USER turns in VIRTUAL_AGENT_STAGE; without one they get no automated reply. */
+  readonly virtualAgent?: VirtualAgent;
 }
 
 export interface Server {
@@ -99,9 +106,17 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   if (options.bootstrap !== undefined) await loadBootstrap(database, options.bootstrap);
   const pageTokenSecret = await readPageTokenSecret(database);
   const lifetime = { ttlSeconds: options.conversationTtlSeconds, purgeAfterSeconds: options.purgeAfterSeconds };
+  const messages = createMessageStore(database, lifetime);
   const conversations = createConversationsService({
     conversations: createConversationStore(database, lifetime),
+    messages,
     pageTokenSecret,
+  });
+  const participants = createParticipantsService({
+    participants: createParticipantStore(database, lifetime),
+    messages,
+    pageTokenSecret,
+    virtualAgent: options.virtualAgent,
   });
   const profiles = createConversationProfilesService({
     profiles: createProfileStore(database, lifetime),
@@ -109,12 +124,13 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   });
 
   const isReady = createReadinessProbe(database, 2000);
-  const served = [Conversations, ConversationProfiles, Health, ServerReflectionV1, ServerReflectionV1Alpha];
+  const served = [Conversations, ConversationProfiles, Participants, Health, ServerReflectionV1, ServerReflectionV1Alpha];
   const descriptors = createDescriptorIndex(served);
   // Each service once, served by connect-node (Connect, gRPC-Web, REST) and grpc-js (gRPC).
   const implementations = [
     { service: Conversations, implementation: conversations },
     { service: ConversationProfiles, implementation: profiles },
+    { service: Participants, implementation: participants },
     { service: Health, implementation: createHealthService({ serviceNames: descriptors.serviceNames, isReady }) },
     { service: ServerReflectionV1, implementation: createReflectionV1Service(descriptors) },
     { service: ServerReflectionV1Alpha, implementation: createReflectionV1AlphaService(descriptors) },
@@ -166,7 +182,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     createConsoleRoute(),
     ...(options.emulatorReset === true ? [createResetRoute(database, options.authorizer)] : []),
     createRestRoute({
-      services: [Conversations, ConversationProfiles],
+      services: [Conversations, ConversationProfiles, Participants],
       call: callUnary,
       maxBodyBytes: limits.maxMessageBytes,
     }),

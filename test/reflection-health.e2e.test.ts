@@ -85,6 +85,7 @@ describe("server reflection and health", () => {
       expect([...names].sort()).toEqual([
         "google.cloud.dialogflow.v2.ConversationProfiles",
         "google.cloud.dialogflow.v2.Conversations",
+        "google.cloud.dialogflow.v2.Participants",
         "grpc.health.v1.Health",
         "grpc.reflection.v1.ServerReflection",
         "grpc.reflection.v1alpha.ServerReflection",

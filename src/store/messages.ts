@@ -24,6 +24,7 @@ export interface NewTurn {
 
 /** What the conversation said about the turn, read by the statement that stored it. */
 export interface StoredTurn {
+  readonly messageId: string;
   readonly message: Message;
   readonly conversationStage: number;
   /** The profile's human_agent_assistant_config as proto3 JSON, when it has one (its snapshot at the conversation's start). */
@@ -181,6 +182,7 @@ export function createMessageStore(database: Database, options: { ttlSeconds: nu
         );
       }
       return {
+        messageId: row.id,
         message: toMessage(row as MessageRow, conversation),
         conversationStage: row.conversation_stage ?? 0,
         assistantConfig: row.assistant_config ?? undefined,

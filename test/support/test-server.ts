@@ -2,6 +2,7 @@ import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { ConversationProfiles } from "../../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { Conversations } from "../../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { Participants } from "../../src/gen/google/cloud/dialogflow/v2/participant_pb.js";
 import { pino } from "pino";
 import { afterAll, beforeAll, expect } from "vitest";
 import { startServer, type Server, type ServerOptions } from "../../src/server.js";
@@ -68,11 +69,16 @@ export function createTransport(protocol: ProtocolName, baseUrl: string): Transp
 export interface Clients {
   readonly conversations: Client<typeof Conversations>;
   readonly profiles: Client<typeof ConversationProfiles>;
+  readonly participants: Client<typeof Participants>;
 }
 
 export function createClients(protocol: ProtocolName, baseUrl: string): Clients {
   const transport = createTransport(protocol, baseUrl);
-  return { conversations: createClient(Conversations, transport), profiles: createClient(ConversationProfiles, transport) };
+  return {
+    conversations: createClient(Conversations, transport),
+    profiles: createClient(ConversationProfiles, transport),
+    participants: createClient(Participants, transport),
+  };
 }
 
 /** A server and clients for one describe block: started before its tests, checked and stopped after. */
