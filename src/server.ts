@@ -13,6 +13,7 @@ import type { BootstrapFulfillment } from "./domain/bootstrap-fulfillments.js";
 import { Conversations } from "./gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { ConversationProfiles } from "./gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { Fulfillments } from "./gen/google/cloud/dialogflow/v2/fulfillment_pb.js";
+import { Participants } from "./gen/google/cloud/dialogflow/v2/participant_pb.js";
 import { ServerReflection as ServerReflectionV1 } from "./gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1Alpha } from "./gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { Health } from "./gen/health/v1/health_pb.js";
@@ -47,15 +48,20 @@ import { createConversationsService } from "./services/conversations.js";
 import { createFulfillmentsService } from "./services/fulfillments.js";
 import { errorInterceptor } from "./services/errors.js";
 import { withRequestValuesChecked } from "./services/request-values-check.js";
+import { createParticipantsService } from "./services/participants.js";
+import type { VirtualAgent } from "./services/virtual-agent.js";
 import { loadBootstrap } from "./store/bootstrap.js";
 import { createConversationStore } from "./store/conversations.js";
 import type { Database } from "./store/database.js";
 import { createFulfillmentStore } from "./store/fulfillments.js";
 import { migrate } from "./store/migrate.js";
+import { createMessageStore } from "./store/messages.js";
+import { createParticipantStore } from "./store/participants.js";
 import { createProfileStore } from "./store/profiles.js";
 import { readPageTokenSecret } from "./store/settings.js";
 import type { SweepCounts } from "./store/sweeps.js";
-import type { WebhookHostPolicy } from "./webhook/webhook-hosts.js";
+import { createFulfillmentVirtualAgent } from "./webhook/fulfillment-virtual-agent.js";
+import { DEFAULT_WEBHOOK_HOSTS, parseWebhookHostPolicy, type WebhookHostPolicy } from "./webhook/webhook-hosts.js";
 
 export interface ServerOptions {
   readonly database: Database;
@@ -92,6 +98,8 @@ export interface ServerOptions {
   readonly webhookAllowedHosts?: WebhookHostPolicy;
   /** Bounds on what clients can hold; DEFAULT_LIMITS for any not given. */
   readonly limits?: Partial<Limits>;
+  /** Answers END_USER turns in VIRTUAL_AGENT_STAGE; the agent's fulfillment webhook when not given. */
+  readonly virtualAgent?: VirtualAgent;
 }
 
 export interface Server {
@@ -111,18 +119,33 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   }
   const pageTokenSecret = await readPageTokenSecret(database);
   const lifetime = { ttlSeconds: options.conversationTtlSeconds, purgeAfterSeconds: options.purgeAfterSeconds };
+  const messages = createMessageStore(database, lifetime);
   const conversations = createConversationsService({
     conversations: createConversationStore(database, lifetime),
+    messages,
     pageTokenSecret,
+  });
+  const fulfillmentStore = createFulfillmentStore(database);
+  const participants = createParticipantsService({
+    participants: createParticipantStore(database, lifetime),
+    messages,
+    pageTokenSecret,
+    virtualAgent:
+      options.virtualAgent ??
+      createFulfillmentVirtualAgent({
+        fulfillments: fulfillmentStore,
+        allowedHosts: options.webhookAllowedHosts ?? parseWebhookHostPolicy(DEFAULT_WEBHOOK_HOSTS),
+        log: options.log,
+      }),
   });
   const profiles = createConversationProfilesService({
     profiles: createProfileStore(database, lifetime),
     pageTokenSecret,
   });
-  const fulfillments = createFulfillmentsService({ fulfillments: createFulfillmentStore(database) });
+  const fulfillments = createFulfillmentsService({ fulfillments: fulfillmentStore });
 
   const isReady = createReadinessProbe(database, 2000);
-  const served = [Conversations, ConversationProfiles, Fulfillments, Health, ServerReflectionV1, ServerReflectionV1Alpha];
+  const served = [Conversations, ConversationProfiles, Participants, Fulfillments, Health, ServerReflectionV1, ServerReflectionV1Alpha];
   const descriptors = createDescriptorIndex(served);
   // Each service once, served by connect-node (Connect, gRPC-Web, REST) and grpc-js (gRPC), every
   // request checked for values that cannot be stored or encoded before its method runs.
@@ -130,6 +153,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     { service: Conversations, implementation: conversations },
     { service: ConversationProfiles, implementation: profiles },
     { service: Fulfillments, implementation: fulfillments },
+    { service: Participants, implementation: participants },
     { service: Health, implementation: createHealthService({ serviceNames: descriptors.serviceNames, isReady }) },
     { service: ServerReflectionV1, implementation: createReflectionV1Service(descriptors) },
     { service: ServerReflectionV1Alpha, implementation: createReflectionV1AlphaService(descriptors) },
@@ -181,7 +205,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     createConsoleRoute(),
     ...(options.emulatorReset === true ? [createResetRoute(database, options.authorizer)] : []),
     createRestRoute({
-      services: [Conversations, ConversationProfiles, Fulfillments],
+      services: [Conversations, ConversationProfiles, Participants, Fulfillments],
       call: callUnary,
       maxBodyBytes: limits.maxMessageBytes,
     }),

@@ -151,7 +151,7 @@ describe("auth before the request is read", () => {
     });
 
     it("answers UNAUTHENTICATED for a method the service does not serve, and NOT_FOUND once the token is valid", async () => {
-      const path = "/google.cloud.dialogflow.v2.Participants/AnalyzeContent";
+      const path = "/google.cloud.dialogflow.v2.Sessions/DetectIntent";
       expect(await connectUnary(path, "application/json", undefined, "{}")).toMatchObject({ httpStatus: 401, status: "UNAUTHENTICATED", statements: 0 });
       expect((await connectUnary(path, "application/json", TOKENS.alphaReader, "{}")).httpStatus).toBe(404);
     });
@@ -172,7 +172,7 @@ describe("auth before the request is read", () => {
     });
 
     it("answers UNAUTHENTICATED for a method the service does not serve, and UNIMPLEMENTED once the token is valid", async () => {
-      const path = "/google.cloud.dialogflow.v2.Participants/AnalyzeContent";
+      const path = "/google.cloud.dialogflow.v2.Sessions/DetectIntent";
       expect(await grpc(path, undefined, new Uint8Array())).toMatchObject({ status: "UNAUTHENTICATED", statements: 0 });
       expect(await grpc(path, TOKENS.alphaReader, new Uint8Array())).toMatchObject({ status: "UNIMPLEMENTED" });
     });

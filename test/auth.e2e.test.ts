@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthorizer } from "../src/auth/authorizer.js";
 import { ConversationProfiles, type ConversationProfile } from "../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { Conversations, type Conversation } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { Participants } from "../src/gen/google/cloud/dialogflow/v2/participant_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../src/gen/health/v1/health_pb.js";
 import { ErrorInfoSchema } from "../src/gen/google/rpc/error_details_pb.js";
 import { TOKENS, writeTokensFile } from "./support/auth-tokens.js";
@@ -38,7 +39,12 @@ function transportFor(protocol: Protocol, baseUrl: string, token: string | undef
 
 function clientsFor(protocol: Protocol, baseUrl: string, token: string | undefined) {
   const transport = transportFor(protocol, baseUrl, token);
-  return { conversations: createClient(Conversations, transport), profiles: createClient(ConversationProfiles, transport), health: createClient(Health, transport) };
+  return {
+    conversations: createClient(Conversations, transport),
+    profiles: createClient(ConversationProfiles, transport),
+    participants: createClient(Participants, transport),
+    health: createClient(Health, transport),
+  };
 }
 
 const ALPHA = "projects/alpha/locations/global";
@@ -137,6 +143,27 @@ describe("auth with a tokens file", () => {
       const editor = clients(TOKENS.alphaEditor);
       expect(await refusal(() => editor.conversations.ingestContextReferences({ conversation: fixtures.betaConversation.name }))).toMatchObject({ code: "PermissionDenied", reason: "PROJECT_NOT_ALLOWED" });
       expect(await refusal(() => clients(undefined).conversations.listMessages({ parent: fixtures.alphaConversation.name }))).toMatchObject({ code: "Unauthenticated" });
+    });
+
+    it("lets readers get and list participants, and keeps creating, updating and analyzing for editors of the project", async () => {
+      const editor = clients(TOKENS.alphaEditor);
+      const reader = clients(TOKENS.alphaReader);
+      const conversation = await editor.conversations.createConversation({ parent: ALPHA, conversation: { conversationProfile: fixtures.alphaProfile.name } });
+      const caller = await editor.participants.createParticipant({ parent: conversation.name, participant: { role: 3 } });
+      const turn = { participant: caller.name, input: { case: "textInput" as const, value: { text: "Hello" } } };
+      await editor.participants.analyzeContent(turn);
+      expect((await reader.participants.getParticipant({ name: caller.name })).name).toBe(caller.name);
+      expect((await reader.participants.listParticipants({ parent: conversation.name })).participants).toHaveLength(1);
+      expect((await reader.conversations.listMessages({ parent: conversation.name })).messages).toHaveLength(1);
+      const writes = [
+        () => reader.participants.createParticipant({ parent: conversation.name, participant: { role: 1 } }),
+        () => reader.participants.updateParticipant({ participant: { name: caller.name }, updateMask: { paths: ["sip_recording_media_label"] } }),
+        () => reader.participants.analyzeContent(turn),
+      ];
+      for (const write of writes) expect(await refusal(write)).toMatchObject({ code: "PermissionDenied", reason: "ROLE_CANNOT_WRITE" });
+      const beta = fixtures.betaConversation.name;
+      expect(await refusal(() => editor.participants.createParticipant({ parent: beta, participant: { role: 3 } }))).toMatchObject({ code: "PermissionDenied", reason: "PROJECT_NOT_ALLOWED" });
+      expect((await reader.conversations.listMessages({ parent: conversation.name })).messages).toHaveLength(1);
     });
 
     it("leaves a malformed name to the handler's INVALID_ARGUMENT once the token is valid", async () => {

@@ -50,11 +50,14 @@ async function seed(clients: Clients, project: string): Promise<void> {
     updateMask: { paths: ["enabled", "generic_web_service"] },
   });
   // A conversation on the bootstrap profile holds one of its telephony numbers.
-  await clients.conversations.createConversation({
+  const call = await clients.conversations.createConversation({
     parent,
     conversationId: "phone-call",
     conversation: { conversationProfile: `${parent}/conversationProfiles/phone-line` },
   });
+  // Its participants and transcript go with the project too.
+  const caller = await clients.participants.createParticipant({ parent: call.name, participant: { role: 3 } });
+  await clients.participants.analyzeContent({ participant: caller.name, input: { case: "textInput", value: { text: "Hello", languageCode: "en-US" } } });
 }
 
 async function reset(baseUrl: string, path: string): Promise<{ status: number; body: unknown }> {
@@ -164,6 +167,8 @@ describe("export and import (node dist/cli.js)", () => {
     expect(saved.tables.conversation_profiles).toHaveLength(3);
     expect(saved.tables.profile_phone_numbers).toHaveLength(2);
     expect(saved.tables.fulfillments).toHaveLength(1);
+    expect(saved.tables.participants).toHaveLength(1);
+    expect(saved.tables.messages).toHaveLength(1);
 
     // Erase alpha (beta stays), then load the file.
     const client = new pg.Client({ connectionString: test.testDatabase.url! });

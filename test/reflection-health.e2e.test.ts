@@ -86,6 +86,7 @@ describe("server reflection and health", () => {
         "google.cloud.dialogflow.v2.ConversationProfiles",
         "google.cloud.dialogflow.v2.Conversations",
         "google.cloud.dialogflow.v2.Fulfillments",
+        "google.cloud.dialogflow.v2.Participants",
         "grpc.health.v1.Health",
         "grpc.reflection.v1.ServerReflection",
         "grpc.reflection.v1alpha.ServerReflection",

@@ -15,6 +15,26 @@ describe("SQL round trips", () => {
     return database.statementCount - before;
   }
 
+  async function participantCalls(conversation: string): Promise<Record<string, number>> {
+    const { clients } = server;
+    let participant = "";
+    const text = { case: "textInput" as const, value: { text: "Counted", languageCode: "en-US" } };
+    return {
+      createParticipant: await statementsFor(async () => {
+        participant = (await clients.participants.createParticipant({ parent: conversation, participant: { role: 3 } })).name;
+      }),
+      getParticipant: await statementsFor(() => clients.participants.getParticipant({ name: participant })),
+      listParticipants: await statementsFor(() => clients.participants.listParticipants({ parent: conversation })),
+      updateParticipant: await statementsFor(() =>
+        clients.participants.updateParticipant({ participant: { name: participant, sipRecordingMediaLabel: "l" }, updateMask: { paths: ["sip_recording_media_label"] } }),
+      ),
+      analyzeContent: await statementsFor(() => clients.participants.analyzeContent({ participant, input: text, requestId: "counted" })),
+      analyzeRepeated: await statementsFor(() => clients.participants.analyzeContent({ participant, input: text, requestId: "counted" })),
+      analyzeMissingParticipant: await statementsFor(() => clients.participants.analyzeContent({ participant: `${conversation}/participants/nobody`, input: text })),
+      listTranscript: await statementsFor(() => clients.conversations.listMessages({ parent: conversation, pageSize: 1 })),
+    };
+  }
+
   it("spends one statement on each RPC, whether it succeeds or fails in the database", async () => {
     const { clients } = server;
     let profileName = "";
@@ -37,6 +57,7 @@ describe("SQL round trips", () => {
         }),
       ),
       listMessages: await statementsFor(() => clients.conversations.listMessages({ parent: name, filter: "create_time_epoch_microseconds > 1" })),
+      ...(await participantCalls(name)),
       getByOtherSpelling: await statementsFor(() => clients.conversations.getConversation({ name: name.replace("/locations/global", "") })),
       completeConversation: await statementsFor(() => clients.conversations.completeConversation({ name })),
       completeAgain: await statementsFor(() => clients.conversations.completeConversation({ name })),
@@ -61,5 +82,9 @@ describe("SQL round trips", () => {
     expect(await statementsFor(() => clients.conversations.listMessages({ parent: `${parent}/conversations/abc`, filter: "nope = 1" }))).toBe(0);
     expect(await statementsFor(() => clients.conversations.ingestContextReferences({ conversation: `${parent}/conversations/abc` }))).toBe(0);
     expect(await statementsFor(() => clients.conversations.searchKnowledge({ parent }))).toBe(0);
+    const participant = `${parent}/conversations/abc/participants/someone`;
+    expect(await statementsFor(() => clients.participants.analyzeContent({ participant, input: { case: "textInput", value: { text: " " } } }))).toBe(0);
+    expect(await statementsFor(() => clients.participants.createParticipant({ parent: `${parent}/conversations/abc`, participant: {} }))).toBe(0);
+    expect(await statementsFor(() => clients.participants.suggestArticles({ parent: participant }))).toBe(0);
   });
 });

@@ -24,6 +24,17 @@ const CHILD_ID = /^[a-zA-Z][a-zA-Z0-9_-]{2,63}$/;
 
 export const CONVERSATIONS = "conversations";
 export const CONVERSATION_PROFILES = "conversationProfiles";
+export const PARTICIPANTS = "participants";
+export const MESSAGES = "messages";
+
+/**
+ * A member of one of a conversation's collections (a participant, a message):
+ * `{conversation name}/{collection}/{id}`, the conversation in either form.
+ */
+export interface ConversationChildName {
+  readonly conversation: ResourceName;
+  readonly id: string;
+}
 
 const PARENT_FORMS = "projects/{project} or projects/{project}/locations/{location}";
 
@@ -69,6 +80,38 @@ export function parseResourceName(value: string, collection: string, field: stri
     throw invalid();
   }
   return { ...parent, id };
+}
+
+/** Parses `{conversation}/{collection}/{id}`, e.g. a participant or message name. */
+export function parseConversationChildName(value: string, collection: string, field: string): ConversationChildName {
+  const forms =
+    `projects/{project}/conversations/{conversation}/${collection}/{id} or ` +
+    `projects/{project}/locations/{location}/conversations/{conversation}/${collection}/{id}`;
+  if (value === "") throw new InvalidFieldError(field, `is required; expected ${forms}`, "NAME_MISSING");
+  const invalid = () =>
+    new InvalidFieldError(field, `"${abbreviate(value)}" is not a valid name; expected ${forms}`, "INVALID_NAME", { value: abbreviate(value) });
+  const cut = value.lastIndexOf(`/${collection}/`);
+  if (cut < 0) throw invalid();
+  const id = value.slice(cut + collection.length + 2);
+  let conversation: ResourceName;
+  try {
+    conversation = parseResourceName(value.slice(0, cut), CONVERSATIONS, field);
+  } catch {
+    throw invalid();
+  }
+  if (!CHILD_ID.test(id)) {
+    throw new InvalidFieldError(
+      field,
+      `"${abbreviate(value)}" has an invalid ID; IDs are 3-64 characters of [a-zA-Z0-9_-] starting with a letter`,
+      "INVALID_RESOURCE_ID",
+      { value: abbreviate(value) },
+    );
+  }
+  return { conversation, id };
+}
+
+export function formatConversationChildName(name: ConversationChildName, collection: string): string {
+  return `${formatResourceName(name.conversation, CONVERSATIONS)}/${collection}/${name.id}`;
 }
 
 /** What `projects/{project}/...` means: the global location. */

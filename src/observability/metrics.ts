@@ -26,7 +26,7 @@ export function createMetrics(database: Database): Metrics {
   });
   const swept = new Counter({
     name: "sweep_conversations_total",
-    help: "Conversations the background sweep completed (kind=completed) or deleted (kind=purged).",
+    help: "What the background sweep did: conversations completed (kind=completed) or deleted (kind=purged), messages deleted with them (kind=purged_messages).",
     labelNames: ["kind"],
     registers: [registry],
   });
@@ -62,6 +62,7 @@ export function createMetrics(database: Database): Metrics {
     observeSweep(counts) {
       swept.inc({ kind: "completed" }, counts.completed);
       swept.inc({ kind: "purged" }, counts.purged);
+      swept.inc({ kind: "purged_messages" }, counts.purgedMessages);
     },
   };
 }

@@ -21,15 +21,19 @@ import {
   canonicalParent,
   checkClientId,
   formatParent,
+  formatResourceName,
   parseParent,
   parseResourceName,
   storedLocation,
 } from "../domain/names.js";
 import { decodePageToken, effectivePageSize, encodePageToken } from "../domain/page-token.js";
 import type { ConversationStore } from "../store/conversations.js";
+import type { MessageStore } from "../store/messages.js";
 
 export interface ConversationsServiceOptions {
   readonly conversations: ConversationStore;
+  /** Transcripts, for ListMessages. */
+  readonly messages: MessageStore;
   /** Signs page tokens; the same for every replica. */
   readonly pageTokenSecret: string;
 }
@@ -49,7 +53,7 @@ function needsModel(method: string, what: string): never {
 }
 
 export function createConversationsService(options: ConversationsServiceOptions): ServiceImpl<typeof Conversations> {
-  const { conversations, pageTokenSecret } = options;
+  const { conversations, messages, pageTokenSecret } = options;
 
   return {
     async createConversation(request) {
@@ -107,14 +111,16 @@ export function createConversationsService(options: ConversationsServiceOptions)
 
     async listMessages(request) {
       const name = parseResourceName(request.parent, CONVERSATIONS, "parent");
-      effectivePageSize(request.pageSize);
-      parseMessageFilter(request.filter);
-      // No RPC of this service adds messages (they come with participants and
-      // AnalyzeContent), so every token presented is one it never issued.
-      if (request.pageToken !== "") decodePageToken(request.pageToken, `${request.parent}\n${request.filter}`, pageTokenSecret);
-      // The conversation must exist, as with Google: NOT_FOUND otherwise.
-      await conversations.get(name);
-      return create(ListMessagesResponseSchema, { messages: [], nextPageToken: "" });
+      const limit = effectivePageSize(request.pageSize);
+      const filter = parseMessageFilter(request.filter);
+      // A token is valid only for the conversation (either spelling) and filter it was issued under.
+      const scope = `${formatResourceName({ ...canonicalParent(name), id: name.id }, CONVERSATIONS)}\n${request.filter}`;
+      const after = request.pageToken === "" ? undefined : decodePageToken(request.pageToken, scope, pageTokenSecret);
+      const page = await messages.list(name, filter, after, limit);
+      return create(ListMessagesResponseSchema, {
+        messages: page.messages,
+        nextPageToken: page.next === undefined ? "" : encodePageToken(page.next, scope, pageTokenSecret),
+      });
     },
 
     async suggestConversationSummary() {

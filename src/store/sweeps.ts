@@ -21,17 +21,47 @@ WHERE ctid IN (
 RETURNING 1`,
 };
 
-// Deletes conversations that ended longer ago than the retention.
-const PURGE_ENDED = {
-  name: "sweep_purge_ended",
-  text: `DELETE FROM conversations
+// Deletes up to $2 messages of conversations that ended longer ago than the
+// retention. The conversations are only read, never locked: a conversation
+// with a long transcript loses it over many short statements, and nothing
+// else waits on it meanwhile (it is invisible to reads already).
+const PURGE_ENDED_MESSAGES = {
+  name: "sweep_purge_ended_messages",
+  text: `DELETE FROM messages
 WHERE ctid IN (
-  SELECT ctid FROM conversations
-  WHERE end_time IS NOT NULL AND end_time <= now() - $1::interval
+  SELECT m.ctid FROM conversations AS c
+  CROSS JOIN LATERAL (
+    SELECT ctid FROM messages
+    WHERE project = c.project AND location = c.location AND conversation_id = c.id
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+  ) AS m
+  WHERE c.end_time IS NOT NULL AND c.end_time <= now() - $1::interval
   LIMIT $2
-  FOR UPDATE SKIP LOCKED
 )
 RETURNING 1`,
+};
+
+// Deletes conversations that ended longer ago than the retention, once their
+// messages are gone (so no message outlives its conversation and reappears
+// under a new conversation of the same ID), with their few participants.
+const PURGE_ENDED = {
+  name: "sweep_purge_ended",
+  text: `WITH purged AS (
+  DELETE FROM conversations
+  WHERE ctid IN (
+    SELECT ctid FROM conversations AS c
+    WHERE end_time IS NOT NULL AND end_time <= now() - $1::interval
+      AND NOT EXISTS (SELECT 1 FROM messages WHERE project = c.project AND location = c.location AND conversation_id = c.id)
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+  )
+  RETURNING project, location, id
+), participants_purged AS (
+  DELETE FROM participants AS p USING purged
+  WHERE p.project = purged.project AND p.location = purged.location AND p.conversation_id = purged.id
+)
+SELECT 1 FROM purged`,
 };
 
 export interface SweepCounts {
@@ -39,6 +69,8 @@ export interface SweepCounts {
   readonly completed: number;
   /** Conversations deleted after the retention. */
   readonly purged: number;
+  /** Messages deleted with their conversations. */
+  readonly purgedMessages: number;
 }
 
 export interface SweepOptions {
@@ -48,16 +80,16 @@ export interface SweepOptions {
   readonly batchSize?: number;
 }
 
-/** One pass: materialise every expired conversation, then purge every one past retention. */
+/** One pass: materialise every expired conversation, then purge every one past retention, its messages first. */
 export async function sweepOnce(database: Database, options: SweepOptions): Promise<SweepCounts> {
   const batch = options.batchSize ?? BATCH;
   const completed = await repeatBatches(batch, async () =>
     (await database.query<never>(COMPLETE_EXPIRED, [toInterval(options.ttlSeconds), batch])).length,
   );
-  const purged = await repeatBatches(batch, async () =>
-    (await database.query<never>(PURGE_ENDED, [toInterval(options.purgeAfterSeconds), batch])).length,
-  );
-  return { completed, purged };
+  const retention = toInterval(options.purgeAfterSeconds);
+  const purgedMessages = await repeatBatches(batch, async () => (await database.query<never>(PURGE_ENDED_MESSAGES, [retention, batch])).length);
+  const purged = await repeatBatches(batch, async () => (await database.query<never>(PURGE_ENDED, [retention, batch])).length);
+  return { completed, purged, purgedMessages };
 }
 
 async function repeatBatches(batch: number, runBatch: () => Promise<number>): Promise<number> {

@@ -62,6 +62,7 @@ export async function googleFailureOf(call: Promise<unknown>): Promise<GoogleErr
 export interface GoogleClients {
   readonly conversations: InstanceType<typeof dialogflow.v2.ConversationsClient>;
   readonly profiles: InstanceType<typeof dialogflow.v2.ConversationProfilesClient>;
+  readonly participants: InstanceType<typeof dialogflow.v2.ParticipantsClient>;
   close(): Promise<void>;
 }
 
@@ -69,12 +70,15 @@ export function createGoogleClients(mode: GoogleClientMode, port: number): Googl
   const options = GOOGLE_CLIENT_MODES[mode](port);
   const conversations = new dialogflow.v2.ConversationsClient(options);
   const profiles = new dialogflow.v2.ConversationProfilesClient(options);
+  const participants = new dialogflow.v2.ParticipantsClient(options);
   return {
     conversations,
     profiles,
+    participants,
     async close() {
       await conversations.close();
       await profiles.close();
+      await participants.close();
     },
   };
 }

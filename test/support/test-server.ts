@@ -3,6 +3,7 @@ import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } f
 import { ConversationProfiles } from "../../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { Conversations } from "../../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { Fulfillments } from "../../src/gen/google/cloud/dialogflow/v2/fulfillment_pb.js";
+import { Participants } from "../../src/gen/google/cloud/dialogflow/v2/participant_pb.js";
 import { pino } from "pino";
 import { afterAll, beforeAll, expect } from "vitest";
 import { startServer, type Server, type ServerOptions } from "../../src/server.js";
@@ -70,6 +71,7 @@ export interface Clients {
   readonly conversations: Client<typeof Conversations>;
   readonly profiles: Client<typeof ConversationProfiles>;
   readonly fulfillments: Client<typeof Fulfillments>;
+  readonly participants: Client<typeof Participants>;
 }
 
 export function createClients(protocol: ProtocolName, baseUrl: string): Clients {
@@ -78,6 +80,7 @@ export function createClients(protocol: ProtocolName, baseUrl: string): Clients 
     conversations: createClient(Conversations, transport),
     profiles: createClient(ConversationProfiles, transport),
     fulfillments: createClient(Fulfillments, transport),
+    participants: createClient(Participants, transport),
   };
 }
 

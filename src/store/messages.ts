@@ -1,0 +1,244 @@
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { Message } from "../gen/google/cloud/dialogflow/v2/participant_pb.js";
+import { InvalidFieldError } from "../domain/errors.js";
+import type { MessageTimeComparison } from "../domain/message-filter.js";
+import { storedLocation, type ConversationChildName, type ResourceName } from "../domain/names.js";
+import type { PageCursor } from "../domain/page-token.js";
+import { EFFECTIVE_END_TIME, IS_VISIBLE } from "./conversation-row.js";
+import type { Database } from "./database.js";
+import { MESSAGE_COLUMNS, toMessage, type MessageRow } from "./message-row.js";
+import { conversationNotFound, conversationNotInProgress, participantNotFound } from "./participants.js";
+import { sqlTimestampFromMicros, toInterval } from "./timestamps.js";
+
+/** One text turn to store. */
+export interface NewTurn {
+  readonly participant: ConversationChildName;
+  /** The ID the message gets if it is stored now. */
+  readonly messageId: string;
+  readonly text: string;
+  /** The request's language code; "" takes the profile's. */
+  readonly languageCode: string;
+  /** AnalyzeContent's request_id; "" when the call is not idempotent. */
+  readonly requestId: string;
+}
+
+/** What the conversation said about the turn, read by the statement that stored it. */
+export interface StoredTurn {
+  readonly messageId: string;
+  readonly message: Message;
+  readonly conversationStage: number;
+  /** The profile's human_agent_assistant_config as proto3 JSON, when it has one (its snapshot at the conversation's start). */
+  readonly assistantConfig: JsonObject | undefined;
+  /** The profile's automated_agent_config.agent ("" when none). */
+  readonly agent: string;
+  /** True when request_id named a turn stored before: nothing new was written. */
+  readonly repeated: boolean;
+  /** What an earlier call with the same request_id stored as the automated reply (see addAutomatedReply). */
+  readonly automatedReply: JsonObject | undefined;
+}
+
+export interface MessagePage {
+  readonly messages: Message[];
+  readonly next: PageCursor | undefined;
+}
+
+export interface MessageStore {
+  /** Stores a turn if its conversation is in progress; a repeated request_id returns the turn stored first. */
+  addTurn(turn: NewTurn): Promise<StoredTurn>;
+  /**
+   * Stores the automated agent's reply to `turnId` as a message of the
+   * conversation's AUTOMATED_AGENT participant (none when it has none), and
+   * the record on the turn, so a repeated request_id answers the same. A reply
+   * without text (a webhook that failed) is kept on the turn but is no message.
+   */
+  addAutomatedReply(conversation: ResourceName, turnId: string, reply: AutomatedReplyRecord): Promise<Message | undefined>;
+  list(conversation: ResourceName, filter: readonly MessageTimeComparison[], after: PageCursor | undefined, limit: number): Promise<MessagePage>;
+}
+
+/** An automated reply as stored with the turn it answers. */
+export interface AutomatedReplyRecord {
+  readonly messageId: string;
+  readonly text: string;
+  readonly languageCode: string;
+  /** The AutomatedAgentReply as proto3 JSON. */
+  readonly reply: JsonObject;
+}
+
+/** Google's documented limit on TextInput.text for virtual agent interactions. */
+export const MAX_VIRTUAL_AGENT_TEXT = 256;
+const STAGE_VIRTUAL_AGENT = 1;
+const ROLE_END_USER = 3;
+
+// $1 time-to-live, $2 purge delay (see conversation-row.ts); $3 project, $4
+// stored location, $5 conversation ID, $6 participant ID, $7 the new message's
+// ID, $8 text, $9 language code, $10 request_id (NULL for none).
+//
+// One round trip decides and writes the turn: the conversation must be
+// visible and in progress (not completed, not past its time-to-live), the
+// participant must be in it, a request_id seen before returns the turn it
+// stored, and text for a virtual agent must fit Google's limit. The outer
+// SELECT always returns one row, so each refusal is told apart without a
+// second query. A Complete that commits while this runs does not make the
+// turn late: its create_time (now(), the statement's start) precedes the
+// end_time that Complete writes.
+//
+// Two calls with the same new request_id race to the unique index: the
+// second waits for the first and inserts nothing, and its snapshot cannot see
+// the first's row; it reports no row, and the store asks once more.
+const ADD_TURN = {
+  name: "message_add_turn",
+  text: `WITH conversation AS (
+  SELECT conversation_stage, ${EFFECTIVE_END_TIME} IS NULL AS in_progress,
+    initial_profile -> 'humanAgentAssistantConfig' AS assistant_config,
+    COALESCE(initial_profile -> 'automatedAgentConfig' ->> 'agent', '') AS agent,
+    initial_profile ->> 'languageCode' AS profile_language
+  FROM conversations WHERE project = $3 AND location = $4 AND id = $5 AND ${IS_VISIBLE}
+), participant AS (
+  SELECT role FROM participants WHERE project = $3 AND location = $4 AND conversation_id = $5 AND id = $6
+), earlier AS (
+  SELECT ${MESSAGE_COLUMNS}, automated_reply FROM messages
+  WHERE $10::text IS NOT NULL AND project = $3 AND location = $4 AND conversation_id = $5 AND participant_id = $6 AND request_id = $10
+), inserted AS (
+  INSERT INTO messages (project, location, conversation_id, create_time, id, participant_id, participant_role, content, language_code, request_id)
+  SELECT $3, $4, $5, now(), $7, $6, participant.role, $8, COALESCE(NULLIF($9, ''), conversation.profile_language, ''), $10
+  FROM conversation, participant
+  WHERE conversation.in_progress AND NOT EXISTS (SELECT 1 FROM earlier)
+    AND NOT (conversation.conversation_stage = ${STAGE_VIRTUAL_AGENT} AND participant.role = ${ROLE_END_USER}
+      AND char_length($8) > ${MAX_VIRTUAL_AGENT_TEXT})
+  ON CONFLICT DO NOTHING
+  RETURNING ${MESSAGE_COLUMNS}, automated_reply
+)
+SELECT conversation.*, (SELECT role FROM participant) AS role, EXISTS (SELECT 1 FROM earlier) AS repeated, turn.*
+FROM (VALUES (1)) AS one
+LEFT JOIN conversation ON true
+LEFT JOIN (SELECT * FROM inserted UNION ALL SELECT * FROM earlier) AS turn ON true`,
+};
+
+// The reply to a turn: the AUTOMATED_AGENT message, and the reply kept on the
+// turn it answers, in one statement. $1..$3 the conversation's key, $4 the
+// turn's ID, $5 the reply's ID, $6 its text, $7 its language, $8 the record.
+const ADD_AUTOMATED_REPLY = {
+  name: "message_add_automated_reply",
+  text: `WITH kept AS (
+  UPDATE messages SET automated_reply = $8::jsonb
+  WHERE project = $1 AND location = $2 AND conversation_id = $3 AND id = $4
+), inserted AS (
+  INSERT INTO messages (project, location, conversation_id, create_time, id, participant_id, participant_role, content, language_code)
+  SELECT $1, $2, $3, now(), $5,
+    COALESCE((SELECT id FROM participants WHERE project = $1 AND location = $2 AND conversation_id = $3 AND role = 2
+      ORDER BY create_time, id LIMIT 1), ''),
+    2, $6, $7
+  WHERE $6 <> ''
+  RETURNING ${MESSAGE_COLUMNS}
+)
+SELECT * FROM inserted`,
+};
+
+type Nullable<Row> = { [Key in keyof Row]: Row[Key] | null };
+
+interface TurnOutcome extends Nullable<MessageRow> {
+  conversation_stage: number | null;
+  in_progress: boolean | null;
+  assistant_config: JsonObject | null;
+  agent: string | null;
+  role: number | null;
+  repeated: boolean;
+  automated_reply: JsonObject | null;
+}
+
+const COMPARATORS = new Set(["=", "!=", "<", ">", "<=", ">="]);
+
+export function createMessageStore(database: Database, options: { ttlSeconds: number; purgeAfterSeconds: number }): MessageStore {
+  const lifetime = [toInterval(options.ttlSeconds), toInterval(options.purgeAfterSeconds)];
+  const key = (conversation: ResourceName) => [conversation.project, storedLocation(conversation), conversation.id];
+
+  async function tryAddTurn(turn: NewTurn): Promise<TurnOutcome> {
+    const [row] = await database.query<TurnOutcome>(ADD_TURN, [
+      ...lifetime,
+      ...key(turn.participant.conversation),
+      turn.participant.id,
+      turn.messageId,
+      turn.text,
+      turn.languageCode,
+      turn.requestId === "" ? null : turn.requestId,
+    ]);
+    if (row === undefined) throw new Error("ADD_TURN returns one row");
+    return row;
+  }
+
+  return {
+    async addTurn(turn) {
+      const { conversation } = turn.participant;
+      let row = await tryAddTurn(turn);
+      // Lost the race for a new request_id (see ADD_TURN): the winner's row is committed now.
+      if (row.id === null && row.in_progress === true && row.role !== null && turn.requestId !== "") row = await tryAddTurn(turn);
+      if (row.in_progress === null) throw conversationNotFound(conversation);
+      if (row.role === null) throw participantNotFound(turn.participant);
+      if (row.id === null) {
+        if (row.in_progress !== true) throw conversationNotInProgress(conversation, "takes no new messages");
+        throw new InvalidFieldError(
+          "text_input.text",
+          `must be at most ${MAX_VIRTUAL_AGENT_TEXT} characters for a virtual agent (it has ${turn.text.length})`,
+          "TEXT_TOO_LONG",
+          { length: String(turn.text.length) },
+        );
+      }
+      return {
+        messageId: row.id,
+        message: toMessage(row as MessageRow, conversation),
+        conversationStage: row.conversation_stage ?? 0,
+        assistantConfig: row.assistant_config ?? undefined,
+        agent: row.agent ?? "",
+        repeated: row.repeated,
+        automatedReply: row.automated_reply ?? undefined,
+      };
+    },
+
+    async addAutomatedReply(conversation, turnId, record) {
+      const [row] = await database.query<MessageRow>(ADD_AUTOMATED_REPLY, [
+        ...key(conversation),
+        turnId,
+        record.messageId,
+        record.text,
+        record.languageCode,
+        JSON.stringify(record),
+      ]);
+      return row === undefined ? undefined : toMessage(row, conversation);
+    },
+
+    async list(conversation, filter, after, limit) {
+      const values: unknown[] = [...lifetime, ...key(conversation)];
+      const conditions = ["project = $3", "location = $4", "conversation_id = $5", "EXISTS (SELECT 1 FROM conversation)"];
+      for (const { op, micros } of filter) {
+        if (!COMPARATORS.has(op)) throw new Error(`unknown comparator ${op}`);
+        values.push(micros.toString());
+        conditions.push(`create_time ${op} ${sqlTimestampFromMicros(`$${values.length}`)}`);
+      }
+      if (after !== undefined) {
+        values.push(after.micros, after.id);
+        conditions.push(`(create_time, id) < (${sqlTimestampFromMicros(`$${values.length - 1}`)}, $${values.length})`);
+      }
+      values.push(limit + 1);
+      // One round trip tells a missing conversation (found is false) from an empty page.
+      const text = `WITH conversation AS (
+  SELECT 1 FROM conversations WHERE project = $3 AND location = $4 AND id = $5 AND ${IS_VISIBLE}
+)
+SELECT EXISTS (SELECT 1 FROM conversation) AS found, page.* FROM (VALUES (1)) AS one LEFT JOIN (
+  SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ${conditions.join(" AND ")}
+  ORDER BY create_time DESC, id DESC LIMIT $${values.length}
+) AS page ON true
+ORDER BY page.create_micros DESC, page.id DESC`;
+      // Unfiltered lists have two fixed shapes worth preparing; filtered ones vary.
+      const statementName = filter.length === 0 ? `message_list${after === undefined ? "" : "_after"}` : undefined;
+      const rows = await database.query<Nullable<MessageRow> & { found: boolean }>({ name: statementName, text }, values);
+      if (rows[0]?.found !== true) throw conversationNotFound(conversation);
+      const found = rows.filter((row): row is MessageRow & { found: boolean } => row.id !== null);
+      const page = found.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        messages: page.map((row) => toMessage(row, conversation)),
+        next: found.length > limit && last !== undefined ? { micros: last.create_micros, id: last.id } : undefined,
+      };
+    },
+  };
+}
