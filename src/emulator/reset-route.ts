@@ -1,6 +1,9 @@
 import type { Authorizer } from "../auth/authorizer.js";
 import { coversProject } from "../auth/principal.js";
-import { requestPath, type HttpRequest, type HttpResponse, type HttpRoute } from "../http/http-routes.js";
+import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
+import { decodePercentEncoding } from "../http/request-target.js";
+import { toRestError } from "../rest/rest-errors.js";
+import { invalidArgument } from "../services/errors.js";
 import type { Database } from "../store/database.js";
 import { deleteProjectData } from "../store/project-data.js";
 
@@ -16,16 +19,21 @@ const PREFIX = "/emulator/v1/projects";
 const PROJECT_ID = /^[a-z0-9.:-]{1,63}$/;
 
 export function createResetRoute(database: Database, authorizer: Authorizer | undefined): HttpRoute {
-  return (request, response) => {
-    const path = requestPath(request);
+  return (request, response, { path }) => {
     if (path !== PREFIX && !path.startsWith(`${PREFIX}/`)) return false;
     if (request.method !== "DELETE") {
       reply(response, 405, { error: { code: 405, message: "use DELETE", status: "INVALID_ARGUMENT" } }, { allow: "DELETE" });
       return true;
     }
-    const project = path === PREFIX ? undefined : decodeURIComponent(path.slice(PREFIX.length + 1));
-    if (project !== undefined && !PROJECT_ID.test(project)) {
-      reply(response, 400, { error: { code: 400, message: `"${project}" is not a project ID`, status: "INVALID_ARGUMENT" } });
+    const encoded = path === PREFIX ? undefined : path.slice(PREFIX.length + 1);
+    const project = encoded === undefined ? undefined : decodePercentEncoding(encoded);
+    if (encoded !== undefined && (project === undefined || !PROJECT_ID.test(project))) {
+      const rule =
+        project === undefined
+          ? `${JSON.stringify(encoded)} is not valid percent-encoding (each % starts an escape such as %3A, and the escaped bytes are UTF-8)`
+          : `${JSON.stringify(project)} is not a project ID (1-63 characters of a-z, 0-9, ".", ":" and "-")`;
+      const { httpStatus, body } = toRestError(invalidArgument("project", rule, project === undefined ? "MALFORMED_PERCENT_ENCODING" : "INVALID_PROJECT_ID"));
+      reply(response, httpStatus, body);
       return true;
     }
     void reset(request, response, database, authorizer, project);

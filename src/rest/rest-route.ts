@@ -1,7 +1,8 @@
 import { fromJson, toJson, type DescService, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { requestError } from "../services/errors.js";
+import { invalidArgument, requestError } from "../services/errors.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
+import { decodePercentEncoding, type RequestTarget } from "../http/request-target.js";
 import { settleRequestId } from "../observability/request-id.js";
 import { REQUEST_ID_HEADER, REST_MARKER_HEADER } from "../observability/rpc-observer.js";
 import { readHttpBindings, type HttpBinding } from "./http-bindings.js";
@@ -27,13 +28,12 @@ const FORWARDED_HEADERS = [REQUEST_ID_HEADER, "x-goog-request-params", "x-goog-a
 /** REST/JSON per the proto's google.api.http rules, for every path under /v2/. */
 export function createRestRoute(options: RestRouteOptions): HttpRoute {
   const bindings = readHttpBindings(options.services);
-  return (request, response) => {
-    const url = new URL(request.url ?? "/", "http://localhost");
-    if (!url.pathname.startsWith("/v2/")) return false;
+  return (request, response, target) => {
+    if (!target.path.startsWith("/v2/")) return false;
     // Settled here rather than by the RPC observer, so that every answer carries it: a
     // route that does not exist, and a deadline answered while the call is still giving up.
     const requestId = settleRequestId(request.headers);
-    serve(bindings, options.call, options.maxBodyBytes, url, request, response)
+    serve(bindings, options.call, options.maxBodyBytes, target, request, response)
       .catch((error: unknown): Outcome => toRestError(ConnectError.from(error)))
       .then((outcome) => send(response, outcome, requestId))
       .catch(() => response.destroy());
@@ -51,20 +51,22 @@ async function serve(
   bindings: readonly HttpBinding[],
   call: UnaryCaller,
   maxBodyBytes: number,
-  url: URL,
+  target: RequestTarget,
   request: HttpRequest,
   response: HttpResponse,
 ): Promise<Outcome> {
+  const { path, search } = target;
+  const query = new URLSearchParams(search);
   const matches = bindings.flatMap((binding) => {
-    const variables = binding.path.match(url.pathname);
+    const variables = binding.path.match(path);
     return variables === undefined ? [] : [{ binding, variables }];
   });
-  if (matches.length === 0) return restError(Code.NotFound, `No REST route for ${url.pathname}`, "UNKNOWN_ROUTE", { path: url.pathname });
+  if (matches.length === 0) return restError(Code.NotFound, `No REST route for ${path}`, "UNKNOWN_ROUTE", { path });
   const chosen = matches.find((match) => match.binding.verb === request.method);
   if (chosen === undefined) {
     const allow = [...new Set(matches.map((match) => match.binding.verb))].join(", ");
-    const message = `${request.method} is not allowed on ${url.pathname}; use ${allow}`;
-    const metadata = { method: request.method ?? "", path: url.pathname, allow };
+    const message = `${request.method} is not allowed on ${path}; use ${allow}`;
+    const metadata = { method: request.method ?? "", path, allow };
     return { ...restError(Code.InvalidArgument, message, "HTTP_METHOD_NOT_ALLOWED", metadata, 405), allow };
   }
   const { binding, variables } = chosen;
@@ -91,8 +93,8 @@ async function serve(
       root[snakeToCamel(binding.body)] = body;
     }
   }
-  addQueryParameters(root, binding.method.input, url.searchParams);
-  for (const [field, value] of variables) setFieldPath(root, field, value);
+  addQueryParameters(root, binding.method.input, query);
+  for (const [field, encoded] of variables) setFieldPath(root, field, decodeVariable(field, encoded));
 
   let input;
   try {
@@ -113,11 +115,19 @@ async function serve(
     abort,
     timeoutMs: serverTimeoutMs(request),
     requestMethod: request.method ?? "GET",
-    url: url.pathname + url.search,
+    url: path + search,
   });
   // Google's clients ask for enums as numbers with $alt=json;enum-encoding=int.
-  const enumAsInteger = (url.searchParams.get("$alt") ?? "").includes("enum-encoding=int");
+  const enumAsInteger = (query.get("$alt") ?? "").includes("enum-encoding=int");
   return { httpStatus: 200, body: toJson(method.output, result.message, { enumAsInteger }) };
+}
+
+/** A path variable's value, as the client percent-encoded it; a malformed escape is the client's mistake. */
+function decodeVariable(field: string, encoded: string): string {
+  const value = decodePercentEncoding(encoded);
+  if (value !== undefined) return value;
+  const rule = `${JSON.stringify(encoded)} in the path is not valid percent-encoding (each % starts an escape such as %3A, and the escaped bytes are UTF-8)`;
+  throw invalidArgument(field, rule, "MALFORMED_PERCENT_ENCODING", { value: encoded });
 }
 
 /** The body as text; undefined as soon as it grows past `max` (the rest is not read). */
