@@ -66,7 +66,7 @@ function probes(): Probe[] {
   return out;
 }
 
-type Answer = { readonly status: number; readonly grpcStatus?: string } | { readonly closed: string };
+type Answer = { readonly status: number; readonly grpcStatus?: string; readonly body?: string } | { readonly closed: string };
 
 /** One raw HTTP/1.1 request on a connection of its own; bytes are sent as written (latin1). */
 function overHttp1(port: number, probe: Probe, authorization: string | undefined): Promise<Answer> {
@@ -81,8 +81,9 @@ function overHttp1(port: number, probe: Probe, authorization: string | undefined
     socket.on("error", () => undefined); // a reset after the answer; "close" tells what arrived
     socket.on("close", () => {
       clearTimeout(timer);
-      const status = /^HTTP\/1\.[01] (\d{3})/.exec(Buffer.concat(chunks).toString("latin1"));
-      resolve(status === null ? { closed: "without an answer" } : { status: Number(status[1]) });
+      const text = Buffer.concat(chunks).toString("latin1");
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+      resolve(status === null ? { closed: "without an answer" } : { status: Number(status[1]), body: text.slice(text.indexOf("\r\n\r\n") + 4) });
     });
     const headers = [`Host: ${probe.host}`, `content-type: ${probe.contentType}`, "content-length: 2", "connection: close"];
     if (authorization !== undefined) headers.push(`authorization: ${authorization}`);
@@ -184,6 +185,50 @@ for (const auth of [false, true]) {
     }
 
     const all = probes();
+
+    /** The REST error a raw request is answered with. */
+    async function restErrorOf(method: string, target: string, host = "127.0.0.1") {
+      const answer = await overHttp1(port, { method, target, host, contentType: "application/json" }, authorization);
+      if (!("status" in answer)) throw new Error(`${target}: ${answer.closed}`);
+      const { error } = JSON.parse(answer.body ?? "") as {
+        error: { status: string; message: string; details: Array<{ reason?: string; fieldViolations?: Array<{ field: string }> }> };
+      };
+      return { httpStatus: answer.status, status: error.status, message: error.message, details: error.details };
+    }
+
+    it("answers a bad percent-escape in a REST name or the reset route's project with 400 INVALID_ARGUMENT naming the field", async () => {
+      for (const [method, target, field] of [
+        ["GET", "/v2/projects/p/conversations/%ZZ", "name"],
+        ["GET", "/v2/projects/p/conversations/%FF%FE", "name"],
+        ["POST", "/v2/projects/p%ZZ/conversations", "parent"],
+        ["DELETE", "/emulator/v1/projects/%ZZ", "project"],
+      ] as const) {
+        const error = await restErrorOf(method, target);
+        expect(error, target).toMatchObject({ httpStatus: 400, status: "INVALID_ARGUMENT" });
+        expect(error.message, target).toMatch(new RegExp(`^Invalid ${field}: .* is not valid percent-encoding`));
+        expect(error.details, target).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ fieldViolations: [expect.objectContaining({ field, reason: "MALFORMED_PERCENT_ENCODING" })] }),
+            expect.objectContaining({ reason: "MALFORMED_PERCENT_ENCODING" }),
+          ]),
+        );
+      }
+    });
+
+    it("answers a target that is not a path or URL, and a Host that is not host[:port], with 400 MALFORMED_REQUEST_TARGET", async () => {
+      for (const [target, host] of [
+        ["http://[::1", "127.0.0.1"],
+        ["/healthz", "["],
+        ["/v2/projects/p/conversations", "a:99999"],
+        ["/google.cloud.dialogflow.v2.Conversations/GetConversation", "["],
+      ] as const) {
+        const error = await restErrorOf(target.startsWith("/google") ? "POST" : "GET", target, host);
+        expect(error, `${target} Host ${host}`).toMatchObject({ httpStatus: 400, status: "INVALID_ARGUMENT", details: [expect.objectContaining({ reason: "MALFORMED_REQUEST_TARGET" })] });
+      }
+      // A path the URL parser would read as an authority is only a path no route serves.
+      expect(await restErrorOf("GET", "//[")).toMatchObject({ httpStatus: 404, status: "NOT_FOUND" });
+      await expectServing();
+    });
 
     it(`answers ${all.length} raw HTTP/1.1 requests with 4xx or success, and keeps serving`, async () => {
       await expectServing();
