@@ -1,7 +1,9 @@
+import { ConnectError } from "@connectrpc/connect";
 import type { Authorizer } from "../auth/authorizer.js";
 import { coversProject } from "../auth/principal.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
-import { decodePercentEncoding } from "../http/request-target.js";
+import { quoteTarget } from "../http/request-target.js";
+import { decodePathField } from "../rest/path-field.js";
 import { toRestError } from "../rest/rest-errors.js";
 import { invalidArgument } from "../services/errors.js";
 import type { Database } from "../store/database.js";
@@ -25,20 +27,24 @@ export function createResetRoute(database: Database, authorizer: Authorizer | un
       reply(response, 405, { error: { code: 405, message: "use DELETE", status: "INVALID_ARGUMENT" } }, { allow: "DELETE" });
       return true;
     }
-    const encoded = path === PREFIX ? undefined : path.slice(PREFIX.length + 1);
-    const project = encoded === undefined ? undefined : decodePercentEncoding(encoded);
-    if (encoded !== undefined && (project === undefined || !PROJECT_ID.test(project))) {
-      const rule =
-        project === undefined
-          ? `${JSON.stringify(encoded)} is not valid percent-encoding (each % starts an escape such as %3A, and the escaped bytes are UTF-8)`
-          : `${JSON.stringify(project)} is not a project ID (1-63 characters of a-z, 0-9, ".", ":" and "-")`;
-      const { httpStatus, body } = toRestError(invalidArgument("project", rule, project === undefined ? "MALFORMED_PERCENT_ENCODING" : "INVALID_PROJECT_ID"));
+    let project: string | undefined;
+    try {
+      project = path === PREFIX ? undefined : projectOf(path.slice(PREFIX.length + 1));
+    } catch (error) {
+      const { httpStatus, body } = toRestError(ConnectError.from(error));
       reply(response, httpStatus, body);
       return true;
     }
     void reset(request, response, database, authorizer, project);
     return true;
   };
+}
+
+/** The project a path names; INVALID_ARGUMENT when it is not percent-encoding of a project ID. */
+function projectOf(encoded: string): string {
+  const project = decodePathField("project", encoded);
+  if (PROJECT_ID.test(project)) return project;
+  throw invalidArgument("project", `${quoteTarget(project)} is not a project ID (1-63 characters of a-z, 0-9, ".", ":" and "-")`, "INVALID_PROJECT_ID");
 }
 
 async function reset(

@@ -1,11 +1,12 @@
 import { fromJson, toJson, type DescService, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { invalidArgument, requestError } from "../services/errors.js";
+import { requestError } from "../services/errors.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
-import { decodePercentEncoding, type RequestTarget } from "../http/request-target.js";
+import type { RequestTarget } from "../http/request-target.js";
 import { settleRequestId } from "../observability/request-id.js";
 import { REQUEST_ID_HEADER, REST_MARKER_HEADER } from "../observability/rpc-observer.js";
 import { readHttpBindings, type HttpBinding } from "./http-bindings.js";
+import { decodePathField } from "./path-field.js";
 import { abortWhenCallerLeaves, type UnaryCaller } from "./in-process-calls.js";
 import { addQueryParameters, parseBody, setFieldPath, snakeToCamel } from "./request-json.js";
 import { restError, toRestError, type RestError } from "./rest-errors.js";
@@ -94,7 +95,7 @@ async function serve(
     }
   }
   addQueryParameters(root, binding.method.input, query);
-  for (const [field, encoded] of variables) setFieldPath(root, field, decodeVariable(field, encoded));
+  for (const [field, encoded] of variables) setFieldPath(root, field, decodePathField(field, encoded));
 
   let input;
   try {
@@ -120,14 +121,6 @@ async function serve(
   // Google's clients ask for enums as numbers with $alt=json;enum-encoding=int.
   const enumAsInteger = (query.get("$alt") ?? "").includes("enum-encoding=int");
   return { httpStatus: 200, body: toJson(method.output, result.message, { enumAsInteger }) };
-}
-
-/** A path variable's value, as the client percent-encoded it; a malformed escape is the client's mistake. */
-function decodeVariable(field: string, encoded: string): string {
-  const value = decodePercentEncoding(encoded);
-  if (value !== undefined) return value;
-  const rule = `${JSON.stringify(encoded)} in the path is not valid percent-encoding (each % starts an escape such as %3A, and the escaped bytes are UTF-8)`;
-  throw invalidArgument(field, rule, "MALFORMED_PERCENT_ENCODING", { value: encoded });
 }
 
 /** The body as text; undefined as soon as it grows past `max` (the rest is not read). */
