@@ -26,7 +26,7 @@ import { createConsoleRoute } from "./http/console-route.js";
 import { applyCors, type OriginPolicy } from "./http/cors.js";
 import { createConnectUnaryFastPath } from "./http/connect-unary-fast-path.js";
 import { credentialsFirst, grpcCredentialsFirst } from "./http/credentials-first.js";
-import { chainHttpRoutes, type HttpRoute } from "./http/http-routes.js";
+import { chainHttpRoutes, requestTarget, type HttpRoute } from "./http/http-routes.js";
 import { listenOnOnePort, type HttpHandler, type OnePortListener } from "./http/one-port-listener.js";
 import { restateRefusedRequests } from "./http/refused-requests.js";
 import type { TlsFiles } from "./http/tls-files.js";
@@ -216,6 +216,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     record,
   );
   const contextValues = (request: Parameters<HttpHandler>[0]) => unobserved.contextValues(request);
+  const answerHttpRoutes = chainHttpRoutes(httpRoutes, options.onInternalError);
   // gzip costs more CPU than it saves on loopback and LAN links for responses
   // of a few kB (a page of 100 conversations); only large pages are compressed.
   const compressMinBytes = 64 * 1024;
@@ -228,7 +229,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     contextValues,
     // Checked against Content-Length and each envelope's length prefix before the body is read.
     readMaxBytes: limits.maxMessageBytes,
-    fallback: chainHttpRoutes(httpRoutes),
+    fallback: answerHttpRoutes,
     compressMinBytes,
   });
   // The common unary Connect call is served without connect-node's per-call machinery; the rest by connect-node.
@@ -240,7 +241,10 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     contextValues,
   });
   const handler: HttpHandler = (request, response) => {
-    if (!connectUnary(request, response)) connectNode(request, response);
+    // connect-node builds a URL from the path and Host, and throws on a Host such as "[": a target that
+    // does not parse goes to the routes, which answer it 400.
+    if (requestTarget(request).malformed !== undefined) answerHttpRoutes(request, response);
+    else if (!connectUnary(request, response)) connectNode(request, response);
   };
   const corsOrigins = options.corsOrigins ?? { kind: "loopback" };
 

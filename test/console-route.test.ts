@@ -14,6 +14,7 @@ describe("the console route", () => {
   let dir: string;
   let server: Server;
   let base: string;
+  const internalErrors: unknown[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "console-"));
@@ -21,12 +22,13 @@ describe("the console route", () => {
     await writeFile(join(dir, "console.js"), "export {};");
     await writeFile(join(dir, "console.css"), "body{}");
     await writeFile(join(dir, "secret.txt"), "no");
-    const routes = chainHttpRoutes([createConsoleRoute(dir)]);
+    const routes = chainHttpRoutes([createConsoleRoute(dir)], (error) => internalErrors.push(error));
     server = createServer((request, response) => routes(request, response));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
+    expect(internalErrors).toEqual([]);
     await new Promise((resolve) => server.close(resolve));
     await rm(dir, { recursive: true });
   });
@@ -100,7 +102,7 @@ describe("the console route", () => {
   });
 
   it("says how to build the console when it is not built", async () => {
-    const routes = chainHttpRoutes([createConsoleRoute(join(dir, "absent"))]);
+    const routes = chainHttpRoutes([createConsoleRoute(join(dir, "absent"))], (error) => internalErrors.push(error));
     const bare = createServer((request, response) => routes(request, response));
     await new Promise<void>((resolve) => bare.listen(0, "127.0.0.1", resolve));
     const response = await fetch(`http://127.0.0.1:${(bare.address() as AddressInfo).port}/console/`);

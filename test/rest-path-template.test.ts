@@ -22,10 +22,10 @@ describe("compilePathTemplate", () => {
     expect(template.match("/v2/projects/p/conversations/c1:complete")).toBeUndefined();
   });
 
-  it("reads nested field paths and percent-decodes values", () => {
+  it("reads nested field paths and leaves values percent-encoded, even malformed escapes", () => {
     const template = compilePathTemplate("/v2/{conversation_profile.name=projects/*/conversationProfiles/*}");
-    expect(template.match("/v2/projects/example.com%3Ap/conversationProfiles/x")).toEqual(
-      new Map([["conversation_profile.name", "projects/example.com:p/conversationProfiles/x"]]),
+    expect(template.match("/v2/projects/example.com%3Ap/conversationProfiles/%ZZ")).toEqual(
+      new Map([["conversation_profile.name", "projects/example.com%3Ap/conversationProfiles/%ZZ"]]),
     );
   });
 

@@ -1,4 +1,4 @@
-import { requestPath, type HttpRoute } from "../http/http-routes.js";
+import type { HttpRoute } from "../http/http-routes.js";
 import type { Authorizer } from "./authorizer.js";
 
 /**
@@ -8,14 +8,13 @@ import type { Authorizer } from "./authorizer.js";
  */
 export function gateMetrics(route: HttpRoute, authorizer: Authorizer, isPublic: boolean): HttpRoute {
   if (!authorizer.enabled || isPublic) return route;
-  return (request, response) => {
-    const path = requestPath(request);
-    if (request.method !== "GET" || path !== "/metrics") return route(request, response);
+  return (request, response, target) => {
+    if (request.method !== "GET" || target.path !== "/metrics") return route(request, response, target);
     const authorization = request.headers.authorization;
     void authorizer.authenticate(typeof authorization === "string" ? authorization : undefined).then(
       (principal) => {
         if (principal !== undefined) {
-          route(request, response);
+          route(request, response, target);
           return;
         }
         response.statusCode = 401;

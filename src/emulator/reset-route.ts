@@ -1,6 +1,11 @@
+import { ConnectError } from "@connectrpc/connect";
 import type { Authorizer } from "../auth/authorizer.js";
 import { coversProject } from "../auth/principal.js";
-import { requestPath, type HttpRequest, type HttpResponse, type HttpRoute } from "../http/http-routes.js";
+import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
+import { quoteTarget } from "../http/request-target.js";
+import { decodePathField } from "../rest/path-field.js";
+import { toRestError } from "../rest/rest-errors.js";
+import { invalidArgument } from "../services/errors.js";
 import type { Database } from "../store/database.js";
 import { deleteProjectData } from "../store/project-data.js";
 
@@ -16,21 +21,30 @@ const PREFIX = "/emulator/v1/projects";
 const PROJECT_ID = /^[a-z0-9.:-]{1,63}$/;
 
 export function createResetRoute(database: Database, authorizer: Authorizer | undefined): HttpRoute {
-  return (request, response) => {
-    const path = requestPath(request);
+  return (request, response, { path }) => {
     if (path !== PREFIX && !path.startsWith(`${PREFIX}/`)) return false;
     if (request.method !== "DELETE") {
       reply(response, 405, { error: { code: 405, message: "use DELETE", status: "INVALID_ARGUMENT" } }, { allow: "DELETE" });
       return true;
     }
-    const project = path === PREFIX ? undefined : decodeURIComponent(path.slice(PREFIX.length + 1));
-    if (project !== undefined && !PROJECT_ID.test(project)) {
-      reply(response, 400, { error: { code: 400, message: `"${project}" is not a project ID`, status: "INVALID_ARGUMENT" } });
+    let project: string | undefined;
+    try {
+      project = path === PREFIX ? undefined : projectOf(path.slice(PREFIX.length + 1));
+    } catch (error) {
+      const { httpStatus, body } = toRestError(ConnectError.from(error));
+      reply(response, httpStatus, body);
       return true;
     }
     void reset(request, response, database, authorizer, project);
     return true;
   };
+}
+
+/** The project a path names; INVALID_ARGUMENT when it is not percent-encoding of a project ID. */
+function projectOf(encoded: string): string {
+  const project = decodePathField("project", encoded);
+  if (PROJECT_ID.test(project)) return project;
+  throw invalidArgument("project", `${quoteTarget(project)} is not a project ID (1-63 characters of a-z, 0-9, ".", ":" and "-")`, "INVALID_PROJECT_ID");
 }
 
 async function reset(

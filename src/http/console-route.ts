@@ -37,8 +37,7 @@ export function findConsoleDir(from: string = dirname(fileURLToPath(import.meta.
 /** GET/HEAD /console/ and its files; /console redirects to /console/. */
 export function createConsoleRoute(consoleDir: string = findConsoleDir()): HttpRoute {
   const files = createConsoleFiles(consoleDir);
-  return (request, response) => {
-    const [path = "", query] = (request.url ?? "").split("?", 2);
+  return (request, response, { path, search }) => {
     if (path !== "/console" && !path.startsWith("/console/")) return false;
     if (request.method !== "GET" && request.method !== "HEAD") {
       response.statusCode = 405;
@@ -48,7 +47,7 @@ export function createConsoleRoute(consoleDir: string = findConsoleDir()): HttpR
     }
     if (path === "/console") {
       response.statusCode = 308;
-      response.setHeader("location", `/console/${query === undefined ? "" : `?${query}`}`);
+      response.setHeader("location", `/console/${search}`);
       response.end();
       return true;
     }

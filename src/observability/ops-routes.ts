@@ -1,11 +1,10 @@
-import { requestPath, type HttpRoute } from "../http/http-routes.js";
+import type { HttpRoute } from "../http/http-routes.js";
 import type { Metrics } from "./metrics.js";
 
 /** GET /healthz (the process answers), /readyz (the database answers) and /metrics (Prometheus). */
 export function createOpsRoute(isReady: () => Promise<boolean>, metrics: Metrics): HttpRoute {
-  return (request, response) => {
+  return (request, response, { path }) => {
     if (request.method !== "GET") return false;
-    const path = requestPath(request);
     const reply = (status: number, contentType: string, body: string) => {
       response.statusCode = status;
       response.setHeader("content-type", contentType);

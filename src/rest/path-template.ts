@@ -4,7 +4,7 @@
 export interface PathTemplate {
   /** The template as written in the proto. */
   readonly source: string;
-  /** Returns the variables (field path -> value) when the path matches, else undefined. */
+  /** Returns the variables (field path -> value, still percent-encoded) when the path matches, else undefined. */
   match(path: string): Map<string, string> | undefined;
 }
 
@@ -29,7 +29,8 @@ export function compilePathTemplate(source: string): PathTemplate {
       const found = regex.exec(path);
       if (found === null) return undefined;
       const variables = new Map<string, string>();
-      fields.forEach((field, index) => variables.set(field, decodeURIComponent(found[index + 1] ?? "")));
+      // Decoded by the caller, which can answer a malformed escape as the client's mistake.
+      fields.forEach((field, index) => variables.set(field, found[index + 1] ?? ""));
       return variables;
     },
   };

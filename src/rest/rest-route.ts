@@ -2,9 +2,11 @@ import { fromJson, toJson, type DescService, type JsonObject, type JsonValue } f
 import { Code, ConnectError } from "@connectrpc/connect";
 import { requestError } from "../services/errors.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
+import type { RequestTarget } from "../http/request-target.js";
 import { settleRequestId } from "../observability/request-id.js";
 import { REQUEST_ID_HEADER, REST_MARKER_HEADER } from "../observability/rpc-observer.js";
 import { readHttpBindings, type HttpBinding } from "./http-bindings.js";
+import { decodePathField } from "./path-field.js";
 import { abortWhenCallerLeaves, type UnaryCaller } from "./in-process-calls.js";
 import { addQueryParameters, parseBody, setFieldPath, snakeToCamel } from "./request-json.js";
 import { restError, toRestError, type RestError } from "./rest-errors.js";
@@ -27,13 +29,12 @@ const FORWARDED_HEADERS = [REQUEST_ID_HEADER, "x-goog-request-params", "x-goog-a
 /** REST/JSON per the proto's google.api.http rules, for every path under /v2/. */
 export function createRestRoute(options: RestRouteOptions): HttpRoute {
   const bindings = readHttpBindings(options.services);
-  return (request, response) => {
-    const url = new URL(request.url ?? "/", "http://localhost");
-    if (!url.pathname.startsWith("/v2/")) return false;
+  return (request, response, target) => {
+    if (!target.path.startsWith("/v2/")) return false;
     // Settled here rather than by the RPC observer, so that every answer carries it: a
     // route that does not exist, and a deadline answered while the call is still giving up.
     const requestId = settleRequestId(request.headers);
-    serve(bindings, options.call, options.maxBodyBytes, url, request, response)
+    serve(bindings, options.call, options.maxBodyBytes, target, request, response)
       .catch((error: unknown): Outcome => toRestError(ConnectError.from(error)))
       .then((outcome) => send(response, outcome, requestId))
       .catch(() => response.destroy());
@@ -51,20 +52,22 @@ async function serve(
   bindings: readonly HttpBinding[],
   call: UnaryCaller,
   maxBodyBytes: number,
-  url: URL,
+  target: RequestTarget,
   request: HttpRequest,
   response: HttpResponse,
 ): Promise<Outcome> {
+  const { path, search } = target;
+  const query = new URLSearchParams(search);
   const matches = bindings.flatMap((binding) => {
-    const variables = binding.path.match(url.pathname);
+    const variables = binding.path.match(path);
     return variables === undefined ? [] : [{ binding, variables }];
   });
-  if (matches.length === 0) return restError(Code.NotFound, `No REST route for ${url.pathname}`, "UNKNOWN_ROUTE", { path: url.pathname });
+  if (matches.length === 0) return restError(Code.NotFound, `No REST route for ${path}`, "UNKNOWN_ROUTE", { path });
   const chosen = matches.find((match) => match.binding.verb === request.method);
   if (chosen === undefined) {
     const allow = [...new Set(matches.map((match) => match.binding.verb))].join(", ");
-    const message = `${request.method} is not allowed on ${url.pathname}; use ${allow}`;
-    const metadata = { method: request.method ?? "", path: url.pathname, allow };
+    const message = `${request.method} is not allowed on ${path}; use ${allow}`;
+    const metadata = { method: request.method ?? "", path, allow };
     return { ...restError(Code.InvalidArgument, message, "HTTP_METHOD_NOT_ALLOWED", metadata, 405), allow };
   }
   const { binding, variables } = chosen;
@@ -91,8 +94,8 @@ async function serve(
       root[snakeToCamel(binding.body)] = body;
     }
   }
-  addQueryParameters(root, binding.method.input, url.searchParams);
-  for (const [field, value] of variables) setFieldPath(root, field, value);
+  addQueryParameters(root, binding.method.input, query);
+  for (const [field, encoded] of variables) setFieldPath(root, field, decodePathField(field, encoded));
 
   let input;
   try {
@@ -113,10 +116,10 @@ async function serve(
     abort,
     timeoutMs: serverTimeoutMs(request),
     requestMethod: request.method ?? "GET",
-    url: url.pathname + url.search,
+    url: path + search,
   });
   // Google's clients ask for enums as numbers with $alt=json;enum-encoding=int.
-  const enumAsInteger = (url.searchParams.get("$alt") ?? "").includes("enum-encoding=int");
+  const enumAsInteger = (query.get("$alt") ?? "").includes("enum-encoding=int");
   return { httpStatus: 200, body: toJson(method.output, result.message, { enumAsInteger }) };
 }
 
