@@ -196,34 +196,66 @@ function expectNoStackTrace(service: ServiceProcess) {
   expect(service.lines.filter((line) => JSON.stringify(line).includes('"stack"'))).toEqual([]);
 }
 
-describe("start-up against a Postgres that refuses", () => {
+describe("Postgres at its connection limit", () => {
   let testDatabase: TestDatabase;
   let admin: pg.Client;
-  const role = `limited_${randomBytes(4).toString("hex")}`;
+  const suffix = randomBytes(4).toString("hex");
+  // Roles Postgres refuses as it refuses everyone at max_connections ("sorry, too many clients already", 53300).
+  const refused = `refused_${suffix}`;
+  const limited = `limited_${suffix}`;
+  const asRole = (role: string) => {
+    const url = new URL(testDatabase.url ?? "");
+    url.username = role;
+    return url.toString();
+  };
 
   beforeAll(async () => {
     testDatabase = await createTestDatabase();
-    admin = new pg.Client({ connectionString: testDatabase.url });
+    // Connected to the cluster's postgres database, so that dropping the test's own is not in its way.
+    const serverUrl = new URL(testDatabase.url ?? "");
+    serverUrl.pathname = "/postgres";
+    admin = new pg.Client({ connectionString: serverUrl.toString() });
     await admin.connect();
-    // A role that may hold no connection: Postgres refuses it as it refuses everyone at max_connections (53300).
-    await admin.query(`CREATE ROLE ${role} LOGIN CONNECTION LIMIT 0`);
+    await admin.query(`CREATE ROLE ${refused} LOGIN CONNECTION LIMIT 0`);
+    await admin.query(`CREATE ROLE ${limited} LOGIN`);
+    await admin.query(`ALTER DATABASE ${new URL(testDatabase.url ?? "").pathname.slice(1)} OWNER TO ${limited}`);
   });
   afterAll(async () => {
-    await admin?.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
-    await admin?.end();
     await testDatabase?.dispose();
+    for (const role of [refused, limited]) await admin?.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+    await admin?.end();
   });
 
-  it("exits non-zero with one line saying why when Postgres is at its connection limit", async () => {
-    const url = new URL(testDatabase.url ?? "");
-    url.username = role;
-    const service = startService(["--port", "0"], { DATABASE_URL: url.toString() });
+  it("exits non-zero at start-up with one line saying why", async () => {
+    const service = startService(["--port", "0"], { DATABASE_URL: asRole(refused) });
     expect(await service.exited).not.toBe(0);
-    expect(service.stderr().trim().split("\n")).toEqual([expect.stringMatching(/^Cannot start: the database is unavailable: too many connections for role "limited_\w+" \(53300\)$/)]);
+    expect(service.stderr().trim().split("\n")).toEqual([expect.stringMatching(/^Cannot start: the database is unavailable: too many connections for role "refused_\w+" \(53300\)$/)]);
     expectNoStackTrace(service);
   }, 20_000);
 
-  it("exits non-zero with one line saying why when nothing listens at the database's address", async () => {
+  it("while serving: fails calls with UNAVAILABLE saying why, logs it once at warn, and serves again when a connection is free", async () => {
+    const { service, clients, profile } = await serve(asRole(limited), "limited");
+    const parent = profile.name.split("/conversationProfiles/")[0] ?? "";
+    await admin.query(`ALTER ROLE ${limited} CONNECTION LIMIT 0`);
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", [limited]);
+    await expect.poll(async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE usename = $1", [limited])).rowCount).toBe(0);
+
+    const failures = await Promise.all(Array.from({ length: 8 }, (_, i) => failureOf(startConversation(clients, parent, profile, `refused-${i}`))));
+    for (const failure of failures) {
+      expect(Code[failure.code]).toBe(Code[Code.Unavailable]);
+      expect(failure.rawMessage).toMatch(/^The database is unavailable: too many connections for role "limited_\w+" \(53300\); retry later$/);
+      expect(failure.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: "DATABASE_UNAVAILABLE", metadata: { code: "53300" } });
+    }
+    await admin.query(`ALTER ROLE ${limited} CONNECTION LIMIT -1`);
+    await startConversation(clients, parent, profile, "served-again");
+
+    await expect.poll(() => databaseLines(service).back.length, { timeout: 2000 }).toBe(1);
+    const warnings = service.lines.filter((line) => (line as unknown as LogLine).level >= 40);
+    expect(warnings).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^database unavailable: too many connections for role .* \(53300\)/), cause: expect.objectContaining({ code: "53300" }) })]);
+    expect(service.child.exitCode).toBeNull();
+  }, 20_000);
+
+  it("exits non-zero at start-up with one line saying why when nothing listens at the database's address", async () => {
     const service = startService(["--port", "0"], { DATABASE_URL: "postgres://postgres@127.0.0.1:1/postgres" });
     expect(await service.exited).not.toBe(0);
     expect(service.stderr().trim().split("\n")).toEqual([expect.stringMatching(/^Cannot start: the database is unavailable: connect ECONNREFUSED 127.0.0.1:1$/)]);
