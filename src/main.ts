@@ -137,8 +137,8 @@ try {
   logDestination.flushSync();
   process.exit(1);
 }
-// Start-up does not wait for a database that refuses: a supervisor (Compose's restart policy,
-// Kubernetes, systemd) restarts the process with its own backoff, and says so.
+// Start-up does not wait for a database that refuses: one line and exit 1, so that a supervisor
+// (Compose's restart policy, Kubernetes, systemd) shows the failure and restarts with its own backoff.
 const server = await startServer({
   database,
   log,
