@@ -33,6 +33,16 @@ interface Served {
   readonly profile: ConversationProfile;
 }
 
+// Every service a test started is stopped after the file, also when the test failed.
+const running: ServiceProcess[] = [];
+afterAll(async () => {
+  for (const service of running) {
+    if (service.child.exitCode !== null || service.child.signalCode !== null) continue;
+    service.child.kill("SIGTERM");
+    await service.exited;
+  }
+});
+
 /** The service on `url`, with clients and a profile to create conversations with. */
 async function serve(url: string, project: string): Promise<Served> {
   const service = startService(["--port", "0"], { DATABASE_URL: url });
@@ -42,15 +52,6 @@ async function serve(url: string, project: string): Promise<Served> {
   const profile = await createHumanProfile(clients, `projects/${project}/locations/global`);
   return { service, clients, profile };
 }
-
-const running: ServiceProcess[] = [];
-afterAll(async () => {
-  for (const service of running) {
-    if (service.child.exitCode !== null || service.child.signalCode !== null) continue;
-    service.child.kill("SIGTERM");
-    await service.exited;
-  }
-});
 
 /**
  * Strikes the service on `url` with `fault` while CALLERS create and complete
