@@ -7,9 +7,10 @@ import { buildAuthorizer, describeAuth, type AuthSettings } from "./auth/auth-se
 import type { Authorizer } from "./auth/authorizer.js";
 import { parseBootstrap, type BootstrapProfile } from "./domain/bootstrap.js";
 import { parseBootstrapFulfillments, type BootstrapFulfillment } from "./domain/bootstrap-fulfillments.js";
-import { InvalidFieldError } from "./domain/errors.js";
+import { InvalidFieldError, StoreUnavailableError } from "./domain/errors.js";
 import { ConfigError, helpText, loadConfig, wantsHelp } from "./config.js";
 import { readTlsFiles, type TlsFiles } from "./http/tls-files.js";
+import { logDatabaseAvailability } from "./observability/database-availability-log.js";
 import { superviseWorkers } from "./cluster/supervise-workers.js";
 import { startServer } from "./server.js";
 import { openDatabase } from "./store/open-database.js";
@@ -132,12 +133,16 @@ log.info(
 logDestination.flushSync();
 let database;
 try {
-  database = await openDatabase(config.databaseUrl, config.dataDir, config.databasePoolSize);
+  database = await openDatabase(config.databaseUrl, config.dataDir, config.databasePoolSize, {
+    onAvailabilityChange: logDatabaseAvailability(log),
+  });
 } catch (error) {
   log.fatal({ err: error }, (error as Error).message);
   logDestination.flushSync();
   process.exit(1);
 }
+// Start-up does not wait for a database that refuses: one line and exit 1, so that a supervisor
+// (Compose's restart policy, Kubernetes, systemd) shows the failure and restarts with its own backoff.
 const server = await startServer({
   database,
   log,
@@ -166,6 +171,11 @@ const server = await startServer({
   webhookAllowedHosts: config.webhookAllowedHosts,
   tls,
   onInternalError: (error) => log.error({ err: error }, "internal error"),
+}).catch((error: unknown) => {
+  if (!(error instanceof StoreUnavailableError)) throw error;
+  logDestination.flushSync();
+  process.stderr.write(`Cannot start: ${error.message}\n`);
+  process.exit(1);
 });
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 // The database URL is never logged: it may carry a password.

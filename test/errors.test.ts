@@ -38,6 +38,14 @@ describe("toConnectError", () => {
     [new ExhaustedError("PHONE_NUMBERS_EXHAUSTED", "none free", "projects/p/conversationProfiles/c"), Code.ResourceExhausted, "PHONE_NUMBERS_EXHAUSTED", { resource: "projects/p/conversationProfiles/c" }],
     [new UnsupportedMethodError("LANGUAGE_MODEL_REQUIRED", "SearchKnowledge", "needs a model"), Code.Unimplemented, "LANGUAGE_MODEL_REQUIRED", { method: "SearchKnowledge" }],
     [new StoreUnavailableError("down"), Code.Unavailable, "DATABASE_UNAVAILABLE", {}],
+    [
+      new StoreUnavailableError("the database is unavailable: sorry, too many clients already (53300)", {
+        cause: Object.assign(new Error("sorry, too many clients already"), { code: "53300" }),
+      }),
+      Code.Unavailable,
+      "DATABASE_UNAVAILABLE",
+      { cause: "sorry, too many clients already", code: "53300" },
+    ],
   ])("maps %s to its code, reason and metadata", (error, code, reason, metadata) => {
     const mapped = map(error);
     expect(Code[mapped.code]).toBe(Code[code]);

@@ -3,6 +3,7 @@ import { pino } from "pino";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConversationProfile } from "../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
+import { ErrorInfoSchema } from "../src/gen/google/rpc/error_details_pb.js";
 import { startServer, type Server } from "../src/server.js";
 import { createPostgresDatabase } from "../src/store/postgres-database.js";
 import { activeStatementsAfterCancel } from "./support/active-statements.js";
@@ -50,11 +51,13 @@ describe.skipIf(unavailable !== undefined)(`database outages${unavailable === un
     await cluster.stop();
 
     const started = Date.now();
-    const codes = await Promise.all(
-      Array.from({ length: 20 }, async (_, i) => (await failureOf(startConversation(clients, parent, profile, `during-${i}`))).code),
+    const failures = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => failureOf(startConversation(clients, parent, profile, `during-${i}`))),
     );
     const elapsed = Date.now() - started;
-    expect(codes).toEqual(Array.from({ length: 20 }, () => Code.Unavailable));
+    expect(failures.map((failure) => failure.code)).toEqual(Array.from({ length: 20 }, () => Code.Unavailable));
+    // Each says why, as the driver saw it (a refused connection, one that ended).
+    for (const failure of failures) expect(failure.findDetails(ErrorInfoSchema)[0]?.metadata.cause).toBeTruthy();
     expect(elapsed).toBeLessThan(3000);
     expect((await fetch(`http://127.0.0.1:${server.port}/readyz`)).status).toBe(503);
     expect((await fetch(`http://127.0.0.1:${server.port}/healthz`)).status).toBe(200);

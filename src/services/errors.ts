@@ -96,6 +96,19 @@ export function alreadyExists(resourceType: string, resourceName: string): Conne
   ]);
 }
 
+/** UNAVAILABLE, saying why the database is away: what Postgres or the socket said, and its SQLSTATE or errno in metadata. */
+function databaseUnavailable(error: StoreUnavailableError): ConnectError {
+  const { cause } = error;
+  const metadata: Record<string, string> = {};
+  if (cause instanceof Error) {
+    metadata.cause = cause.message;
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string") metadata.code = code;
+  }
+  const message = `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}; retry later`;
+  return new ConnectError(message, Code.Unavailable, undefined, [errorInfo("DATABASE_UNAVAILABLE", metadata)]);
+}
+
 /** Maps anything a handler throws to the status a client should see. */
 export function toConnectError(error: unknown, onInternal: (error: unknown) => void): ConnectError {
   if (error instanceof ConnectError) return withErrorInfo(error);
@@ -115,11 +128,7 @@ export function toConnectError(error: unknown, onInternal: (error: unknown) => v
   if (error instanceof UnsupportedMethodError) {
     return new ConnectError(error.message, Code.Unimplemented, undefined, [errorInfo(error.reason, { method: error.method })]);
   }
-  if (error instanceof StoreUnavailableError) {
-    return new ConnectError("The database is unavailable; retry later", Code.Unavailable, undefined, [
-      errorInfo("DATABASE_UNAVAILABLE"),
-    ]);
-  }
+  if (error instanceof StoreUnavailableError) return databaseUnavailable(error);
   onInternal(error);
   return new ConnectError("Internal error", Code.Internal, undefined, [errorInfo("INTERNAL_ERROR")]);
 }

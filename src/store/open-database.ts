@@ -1,15 +1,20 @@
 import type { Database } from "./database.js";
+import { watchAvailability, type AvailabilityChange } from "./database-availability.js";
 import { createEmbeddedDatabase } from "./embedded-database.js";
 import { createPostgresDatabase } from "./postgres-database.js";
 
+export interface OpenDatabaseOptions {
+  /** Connect to the server the running service started on dataDir, if any (see embedded-postgres.ts). */
+  readonly useRunning?: boolean;
+  /** Told once when the database stops answering and once when it answers again (see database-availability.ts). */
+  readonly onAvailabilityChange?: (change: AvailabilityChange) => void;
+}
+
 /** Postgres when a URL is given, else the embedded Postgres persisted under dataDir. */
-export async function openDatabase(
-  databaseUrl: string | undefined,
-  dataDir: string,
-  poolSize: number,
-  options: { readonly useRunning?: boolean } = {},
-): Promise<Database> {
-  return databaseUrl === undefined
-    ? createEmbeddedDatabase({ dataDir, poolSize, useRunning: options.useRunning })
-    : createPostgresDatabase({ url: databaseUrl, maxConnections: poolSize });
+export async function openDatabase(databaseUrl: string | undefined, dataDir: string, poolSize: number, options: OpenDatabaseOptions = {}): Promise<Database> {
+  const database =
+    databaseUrl === undefined
+      ? await createEmbeddedDatabase({ dataDir, poolSize, useRunning: options.useRunning })
+      : createPostgresDatabase({ url: databaseUrl, maxConnections: poolSize });
+  return options.onAvailabilityChange === undefined ? database : watchAvailability(database, options.onAvailabilityChange);
 }

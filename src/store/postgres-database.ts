@@ -1,6 +1,8 @@
 import pg from "pg";
-import { ExhaustedError, StoreUnavailableError } from "../domain/errors.js";
+import { ExhaustedError } from "../domain/errors.js";
 import { currentCallSignal } from "./call-signal.js";
+import { checkOut, type CheckedOutClient } from "./checked-out-client.js";
+import { rethrowConnectionError } from "./connection-errors.js";
 import type { Database, Statement, Transaction } from "./database.js";
 
 export interface PostgresDatabaseOptions {
@@ -47,7 +49,7 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
       if (signal === undefined) return runQuery<Row>(pool, statement, values, rethrow);
       signal.throwIfAborted();
       // A client of our own, so the backend running the statement is known and can be cancelled.
-      const client = await pool.connect().catch(rethrow);
+      const client = await checkOut(pool).catch(rethrow);
       // The deadline may pass while a connection is being made (slow under load): the
       // statement must then not start, as nothing would cancel it any more.
       if (signal.aborted) {
@@ -60,7 +62,7 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
       const cancel = () => {
         if (ended) return;
         void pool
-          .query("SELECT pg_cancel_backend($1)", [backendPid(client)])
+          .query("SELECT pg_cancel_backend($1)", [client.backendPid])
           .catch(() => undefined)
           .then(() => {
             if (!ended) setTimeout(cancel, 100).unref();
@@ -79,19 +81,19 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
       return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
     },
     async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-      const client = await pool.connect().catch(rethrow);
+      const client = await checkOut(pool).catch(rethrow);
       try {
-        await client.query("BEGIN");
+        await client.query({ text: "BEGIN" }).catch(rethrow);
         const result = await work({
           query: (statement, values = []) => runQuery(client, statement, values, rethrow),
           exec: async (script) => {
-            await client.query(script);
+            await client.query({ text: script }).catch(rethrow);
           },
         });
-        await client.query("COMMIT");
+        await client.query({ text: "COMMIT" }).catch(rethrow);
         return result;
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
+        await client.query({ text: "ROLLBACK" }).catch(() => {});
         throw error;
       } finally {
         client.release();
@@ -104,7 +106,7 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
 }
 
 async function runQuery<Row>(
-  target: pg.Pool | pg.PoolClient,
+  target: pg.Pool | CheckedOutClient,
   statement: Statement,
   values: readonly unknown[],
   rethrow: (error: unknown) => never,
@@ -115,31 +117,4 @@ async function runQuery<Row>(
   } catch (error) {
     return rethrow(error);
   }
-}
-
-// pg keeps the backend's process id on the client, outside its typings.
-function backendPid(client: pg.PoolClient): number {
-  return (client as unknown as { processID: number }).processID;
-}
-
-// SQLSTATE classes that mean "the database is not there right now" rather
-// than "this statement is wrong": connection exceptions, operator
-// intervention (shutdown, crash recovery) and insufficient resources.
-const UNAVAILABLE_SQLSTATE = /^(08|57P0|53)/;
-const UNAVAILABLE_ERRNO = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH"]);
-
-function rethrowConnectionError(error: unknown): never {
-  if (isConnectionError(error)) {
-    throw new StoreUnavailableError("the database is unavailable", { cause: error });
-  }
-  throw error;
-}
-
-function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code))) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
-    error.message,
-  );
 }

@@ -14,6 +14,8 @@ export interface ThrowawayPostgres {
   readonly url: string;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** `pg_ctl restart -m fast`: every session is terminated, the server shuts down cleanly and starts again. */
+  restart(): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -32,13 +34,17 @@ export async function createThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const asPostgres = (command: string, args: string[]) => run("runuser", ["-u", "postgres", "--", `${BIN}/${command}`, ...args]);
   await asPostgres("initdb", ["-D", dir, "-A", "trust", "-U", "postgres", "--no-sync"]);
   const port = await sparePort();
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
   const start = async () => {
-    await asPostgres("pg_ctl", ["-D", dir, "-l", join(dir, "log"), "-w", "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]);
+    await asPostgres("pg_ctl", ["-D", dir, "-l", join(dir, "log"), "-w", "-o", options, "start"]);
   };
   await start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start,
+    async restart() {
+      await asPostgres("pg_ctl", ["-D", dir, "-l", join(dir, "log"), "-w", "-m", "fast", "-o", options, "restart"]);
+    },
     async stop() {
       await asPostgres("pg_ctl", ["-D", dir, "-w", "-m", "immediate", "stop"]);
     },
