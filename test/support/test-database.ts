@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import type { Database } from "../../src/store/database.js";
 import { createPostgresDatabase } from "../../src/store/postgres-database.js";
 import { hasDockerEngine } from "./docker-engine.js";
@@ -22,7 +22,7 @@ let containerUrl: Promise<string | undefined> | undefined;
 export async function createTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || (await dockerPostgresUrl()) || inject("embeddedPostgresUrl");
   if (serverUrl === undefined) throw new Error("no Postgres for the tests: the global setup (test/support/global-setup.ts) did not run");
-  const name = `${testDatabasePrefix(inject("testRunTag"))}${randomBytes(6).toString("hex")}`;
+  const name = `${testDatabasePrefix(inject("testRunTag"))}${testFileSlug()}_${randomBytes(4).toString("hex")}`;
   await withAdmin(serverUrl, (admin) => admin.query(`CREATE DATABASE ${name}`));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
@@ -45,6 +45,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
  */
 export function testDatabasePrefix(runTag: string): string {
   return `test_${runTag}_`;
+}
+
+// The test file's name, so a database left behind says which file made it.
+function testFileSlug(): string {
+  const file = (expect.getState().testPath ?? "").split("/").pop() ?? "";
+  return file.replace(/\.test\.ts$/, "").replace(/[^a-z0-9]+/gi, "_").toLowerCase().slice(0, 32);
 }
 
 export function describeTestDatabase(): string {
