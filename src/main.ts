@@ -142,6 +142,7 @@ const server = await startServer({
   conversationTtlSeconds: config.conversationTtlSeconds,
   purgeAfterSeconds: config.purgeAfterSeconds,
   sweepIntervalSeconds: config.sweepIntervalSeconds,
+  listScanRows: config.listScanRows,
   bootstrap,
   onSweep: (counts) => {
     if (counts.completed + counts.purged > 0) log.info({ sweep: counts }, "swept conversations");

@@ -62,6 +62,8 @@ export interface ServerOptions {
   readonly purgeAfterSeconds: number;
   /** Profiles and telephony numbers to make present before serving (the bootstrap file). */
   readonly bootstrap?: readonly BootstrapProfile[];
+  /** Most rows one list call examines before it ends its page early (DEFAULT_LIST_SCAN_ROWS when not given). */
+  readonly listScanRows?: number;
   /** Seconds between sweeps that write automatic completions and purge; 0 runs none. */
   readonly sweepIntervalSeconds?: number;
   /** Told after each sweep. */
@@ -100,7 +102,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   const pageTokenSecret = await readPageTokenSecret(database);
   const lifetime = { ttlSeconds: options.conversationTtlSeconds, purgeAfterSeconds: options.purgeAfterSeconds };
   const conversations = createConversationsService({
-    conversations: createConversationStore(database, lifetime),
+    conversations: createConversationStore(database, { ...lifetime, listScanRows: options.listScanRows }),
     pageTokenSecret,
   });
   const profiles = createConversationProfilesService({
