@@ -1,14 +1,16 @@
 // npm run bench:scale: what one call costs when a project holds millions of
-// conversations, against the same call at 10 000 rows. For each size a
-// throwaway database on BENCH_DATABASE_URL's server is seeded with SQL
-// (scale-seed.ts), the service (dist/main.js, CPU 1) serves it, and REST calls
-// go one at a time from here (CPU 0): Get, the first page, each filter, a page
-// 1 000 pages deep; then CreateConversation at c=64 (h2load) with the list
-// indexes of migration 006 and without them; then the purge, batch by batch.
-// The database is dropped at the end, also on failure.
+// conversations, against the same call at 10 000 rows. Two throwaway databases
+// on BENCH_DATABASE_URL's server are seeded with SQL (scale-seed.ts), each
+// served by the service (dist/main.js, CPU 1), and REST calls go one at a
+// time from here (CPU 0), alternating between the sizes: Get, the first page,
+// each filter, a page 1 000 pages deep. Then CreateConversation at c=64
+// (h2load) on the big one with the list indexes of migration 006 and without
+// them, and the purge of each, batch by batch. The databases are dropped at
+// the end, also on failure.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
 import os from "node:os";
 import { create, toBinary } from "@bufbuild/protobuf";
 import pg from "pg";
@@ -46,15 +48,43 @@ async function main(): Promise<void> {
     throw new Error("h2load is missing: apt-get install -y nghttp2-client");
   });
   await runChecked("npm", ["run", "build:server"]);
-  const small = await measureSize(SMALL, false);
-  const big = await measureSize(BIG, true);
-  const report = formatReport(small.figures, big.figures, big.creates);
-  console.log(`\n${report}`);
-  await mkdir(new URL("./results/", import.meta.url), { recursive: true });
-  await writeFile(new URL("./results/scale-latest.md", import.meta.url), `${report}\n`);
+  const sizes: Size[] = [];
+  try {
+    sizes.push(await prepareSize(SMALL));
+    sizes.push(await prepareSize(BIG));
+    const [small, big] = sizes as [Size, Size];
+    // Both sizes are served at once and every figure alternates between them, so
+    // the load of a shared machine falls on both alike.
+    const figures = await measureCalls(small, big);
+    const creates = await measureCreates(big);
+    for (const size of sizes) size.stop();
+    const purges = [await measurePurge(small), await measurePurge(big)];
+    figures[0].set(PURGE, purges[0]!);
+    figures[1].set(PURGE, purges[1]!);
+    const report = formatReport(figures[0], figures[1], creates);
+    console.log(`\n${report}`);
+    await mkdir(new URL("./results/", import.meta.url), { recursive: true });
+    await writeFile(new URL("./results/scale-latest.md", import.meta.url), `${report}\n`);
+  } finally {
+    for (const size of sizes) await size.dispose();
+  }
 }
 
-async function measureSize(rows: number, withCreates: boolean): Promise<{ figures: Figures; creates: CreateCells | undefined }> {
+const PURGE = "purge, per batch of 1000";
+
+/** A seeded database of one size and the service serving it. */
+interface Size {
+  readonly rows: number;
+  readonly baseUrl: string;
+  readonly port: number;
+  readonly client: pg.Client;
+  readonly database: Database;
+  stop(): void;
+  /** Stops the service and drops the database. */
+  dispose(): Promise<void>;
+}
+
+async function prepareSize(rows: number): Promise<Size> {
   const name = `bench_scale_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   admin.on("error", () => undefined);
@@ -64,38 +94,42 @@ async function measureSize(rows: number, withCreates: boolean): Promise<{ figure
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   const databaseUrl = url.toString();
+  const database = createPostgresDatabase({ url: databaseUrl, maxConnections: 2 });
+  const client = new pg.Client({ connectionString: databaseUrl });
+  // Dropping the database at the end ends this session; that is no error.
+  client.on("error", () => undefined);
   let service: ChildProcess | undefined;
+  const stop = () => {
+    service?.kill("SIGTERM");
+    service = undefined;
+  };
+  const dispose = async () => {
+    stop();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await client.end().catch(() => undefined);
+    await database.close().catch(() => undefined);
+    const dropper = new pg.Client({ connectionString: ADMIN_URL });
+    await dropper.connect();
+    await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await dropper.end();
+  };
   try {
-    const database = createPostgresDatabase({ url: databaseUrl, maxConnections: 2 });
     await migrate(database);
-    const client = new pg.Client({ connectionString: databaseUrl });
-    client.on("error", () => undefined);
     await client.connect();
     const seedStart = performance.now();
     console.log(`${name}: seeding ${rows} conversations (+ ${Math.floor(rows / 2)} to purge)`);
     await seedScale(client, rows);
     console.log(`seeded in ${((performance.now() - seedStart) / 1000).toFixed(0)} s`);
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     service = spawn("taskset", ["-c", SERVER_CPU, process.execPath, "dist/main.js", "--port", String(port), "--database-url", databaseUrl, "--sweep-interval", "0"], {
       env: { ...process.env, LOG_LEVEL: "silent" },
       stdio: ["ignore", "ignore", "inherit"],
     });
     await waitForHttp(port);
-    const figures = await measureCalls(`http://127.0.0.1:${port}`, rows);
-    const creates = withCreates ? await measureCreates(port, client) : undefined;
-    service.kill("SIGTERM");
-    service = undefined;
-    figures.set("purge, per batch of 1000", await measurePurge(database));
-    await client.end();
-    await database.close();
-    return { figures, creates };
-  } finally {
-    service?.kill("SIGTERM");
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const dropper = new pg.Client({ connectionString: ADMIN_URL });
-    await dropper.connect();
-    await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await dropper.end();
+    return { rows, baseUrl: `http://127.0.0.1:${port}`, port, client, database, stop, dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
   }
 }
 
@@ -119,25 +153,39 @@ function listCalls(): [string, string][] {
   ];
 }
 
-async function measureCalls(baseUrl: string, rows: number): Promise<Figures> {
-  const figures: Figures = new Map();
-  const list = (filter: string, pageToken = "", pageSize = PAGE_SIZE) =>
-    getJson(`${baseUrl}/v2/${SCALE_PARENT}/conversations?pageSize=${pageSize}&filter=${encodeURIComponent(filter)}&pageToken=${encodeURIComponent(pageToken)}`) as Promise<{
-      conversations?: unknown[];
-      nextPageToken?: string;
-    }>;
-  figures.set("GetConversation", await time((i) => getJson(`${baseUrl}/v2/${conversationName(1 + ((i * 7919) % rows))}`)));
+type ListAnswer = { conversations?: unknown[]; nextPageToken?: string };
+
+function list(size: Size, filter: string, pageToken = "", pageSize = PAGE_SIZE): Promise<ListAnswer> {
+  const query = `pageSize=${pageSize}&filter=${encodeURIComponent(filter)}&pageToken=${encodeURIComponent(pageToken)}`;
+  return getJson(`${size.baseUrl}/v2/${SCALE_PARENT}/conversations?${query}`) as Promise<ListAnswer>;
+}
+
+/** Each figure for both sizes, their calls alternating. */
+async function measureCalls(small: Size, big: Size): Promise<[Figures, Figures]> {
+  const figures: [Figures, Figures] = [new Map(), new Map()];
+  const measure = async (label: string, call: (size: Size, i: number) => Promise<unknown>) => {
+    const [a, b] = await timeBoth((i) => call(small, i), (i) => call(big, i));
+    figures[0].set(label, a);
+    figures[1].set(label, b);
+  };
+  await measure("GetConversation", (size, i) => getJson(`${size.baseUrl}/v2/${conversationName(1 + ((i * 7919) % size.rows))}`));
   for (const [label, filter] of listCalls()) {
-    const first = await list(filter);
-    console.log(`${label}: ${first.conversations?.length ?? 0} on the first page${first.nextPageToken ? ", more follow" : ""}`);
-    figures.set(label, await time(() => list(filter)));
+    for (const size of [small, big]) {
+      const first = await list(size, filter);
+      console.log(`${size.rows} rows, ${label}: ${first.conversations?.length ?? 0} on the first page${first.nextPageToken ? ", more follow" : ""}`);
+    }
+    await measure(label, (size) => list(size, filter));
   }
   // 1 000 pages in (pages of at most 100 rows, fewer where the table is too small for that), then the next page of 100.
-  const walkSize = Math.max(1, Math.min(PAGE_SIZE, Math.floor((rows - PAGE_SIZE) / DEEP_PAGES)));
-  let token = "";
-  for (let page = 0; page < DEEP_PAGES; page++) token = (await list("", token, walkSize)).nextPageToken ?? "";
-  if (token === "") throw new Error("the walk ran out of pages");
-  figures.set(`page ${DEEP_PAGES} pages deep`, await time(() => list("", token)));
+  const deepTokens = new Map<Size, string>();
+  for (const size of [small, big]) {
+    const walkSize = Math.max(1, Math.min(PAGE_SIZE, Math.floor((size.rows - PAGE_SIZE) / DEEP_PAGES)));
+    let token = "";
+    for (let page = 0; page < DEEP_PAGES; page++) token = (await list(size, "", token, walkSize)).nextPageToken ?? "";
+    if (token === "") throw new Error("the walk ran out of pages");
+    deepTokens.set(size, token);
+  }
+  await measure(`page ${DEEP_PAGES} pages deep`, (size) => list(size, "", deepTokens.get(size)));
   return figures;
 }
 
@@ -146,33 +194,45 @@ interface CreateCells {
   readonly without: LoadResult[];
 }
 
-/** CreateConversation at c=64, rounds alternating between the list indexes present and dropped. */
-async function measureCreates(port: number, client: pg.Client): Promise<CreateCells> {
+/**
+ * CreateConversation at c=64 against the big size, the list indexes present
+ * and dropped in turn (ABBA, so neither always follows an index build), after
+ * a checkpoint, so the writes of a rebuild do not land on the next cell.
+ */
+async function measureCreates(size: Size): Promise<CreateCells> {
   const body = `${os.tmpdir()}/bench-scale-create-${process.pid}.bin`;
   const parent = "projects/create/locations/global";
   const request = create(CreateConversationRequestSchema, { parent, conversation: { conversationProfile: profileName(PROFILES[1], parent) } });
   await writeFile(body, grpcFrame(toBinary(CreateConversationRequestSchema, request)));
   const migration = await readFile(new URL("../src/store/migrations/006_list_filter_indexes.sql", import.meta.url), "utf8");
   const cells: CreateCells = { with: [], without: [] };
-  const load = () =>
-    h2load(`http://127.0.0.1:${port}/google.cloud.dialogflow.v2.Conversations/CreateConversation`, body, {
+  let present = true;
+  const cell = async (withIndexes: boolean) => {
+    if (withIndexes !== present) {
+      await size.client.query(withIndexes ? migration : LIST_INDEXES.map((index) => `DROP INDEX ${index};`).join("\n"));
+      present = withIndexes;
+    }
+    await size.client.query("CHECKPOINT");
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const result = await h2load(`http://127.0.0.1:${size.port}/google.cloud.dialogflow.v2.Conversations/CreateConversation`, body, {
       connections: 4,
       streams: 16,
       seconds: CREATE_SECONDS,
       cpu: LOAD_CPU,
     });
+    (withIndexes ? cells.with : cells.without).push(result);
+    console.log(`create ${withIndexes ? "with" : "without"} the list indexes: ${result.rps.toFixed(0)} rps${result.failed > 0 ? `, ${result.failed} failed` : ""}`);
+  };
   for (let round = 1; round <= CREATE_ROUNDS; round++) {
-    cells.with.push(await load());
-    await client.query(LIST_INDEXES.map((index) => `DROP INDEX ${index};`).join("\n"));
-    cells.without.push(await load());
-    await client.query(migration);
-    console.log(`create round ${round}: with ${cells.with[round - 1]!.rps.toFixed(0)} rps, without ${cells.without[round - 1]!.rps.toFixed(0)} rps`);
+    const order = round % 2 === 1 ? [true, false] : [false, true];
+    for (const withIndexes of order) await cell(withIndexes);
   }
+  if (!present) await size.client.query(migration);
   return cells;
 }
 
 /** The sweep's purge over the ended conversations of projects/old, timing each batch statement. */
-async function measurePurge(database: Database): Promise<Figure> {
+async function measurePurge({ database }: Size): Promise<Figure> {
   const batches: number[] = [];
   const timed: Database = {
     ...database,
@@ -188,15 +248,23 @@ async function measurePurge(database: Database): Promise<Figure> {
   return summarize(batches);
 }
 
-async function time(call: (i: number) => Promise<unknown>): Promise<Figure> {
-  for (let i = 0; i < 5; i++) await call(i);
-  const samples: number[] = [];
-  for (let i = 0; i < CALLS; i++) {
+/** Both calls, alternating, CALLS times each after a few unmeasured ones. */
+async function timeBoth(first: (i: number) => Promise<unknown>, second: (i: number) => Promise<unknown>): Promise<[Figure, Figure]> {
+  for (let i = 0; i < 5; i++) {
+    await first(i);
+    await second(i);
+  }
+  const samples: [number[], number[]] = [[], []];
+  const timed = async (call: (i: number) => Promise<unknown>, i: number, into: number[]) => {
     const start = performance.now();
     await call(i);
-    samples.push(performance.now() - start);
+    into.push(performance.now() - start);
+  };
+  for (let i = 0; i < CALLS; i++) {
+    await timed(first, i, samples[0]);
+    await timed(second, i, samples[1]);
   }
-  return summarize(samples);
+  return [summarize(samples[0]), summarize(samples[1])];
 }
 
 function summarize(samples: number[]): Figure {
@@ -242,6 +310,16 @@ async function waitForHttp(port: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`nothing answers on port ${port}`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 function runChecked(command: string, args: string[]): Promise<void> {

@@ -243,4 +243,15 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[
     }
     expect(plans.conversations_newest_first).toMatch(/Index Cond: .*start_time </);
   });
+
+  it("reads a page in index order even when the bound covers the whole parent, rather than sorting the parent", async () => {
+    const statement = conversationListStatement(
+      { parent: { project: "bounded", location: "global" }, filter: undefined, after: undefined, limit: PAGE_SIZE, bound: 10_000 },
+      [`${TTL_SECONDS} seconds`, `${PURGE_SECONDS} seconds`],
+    );
+    const plan = await test.testDatabase.database.query<{ "QUERY PLAN": string }>({ text: `EXPLAIN ${statement.text}` }, statement.values);
+    const text = plan.map((line) => line["QUERY PLAN"]).join("\n");
+    expect(text).toMatch(/Index Scan using conversations_newest_first /);
+    expect(text).not.toMatch(/Sort|Seq Scan/);
+  });
 });

@@ -44,6 +44,12 @@ export interface ScannedRow {
  * bound; the outer query keeps matches and, when the scan reached its bound,
  * the last examined row. Rows are produced as the outer LIMIT asks for them,
  * so a page that fills early examines no further.
+ *
+ * The outer query has no ORDER BY on purpose: rows leave the window in its
+ * order, and without an outer sort Postgres plans the inner scan for the few
+ * rows the LIMIT takes (an ordered index scan) instead of for all `bound` of
+ * them, which on a parent of about `bound` rows is a sequential scan of the
+ * whole table and a sort.
  */
 export function boundedScanText(scan: BoundedScan): string {
   const order = `${scan.timeColumn} DESC, ${scan.idColumn} DESC`;
@@ -52,7 +58,7 @@ export function boundedScanText(scan: BoundedScan): string {
   FROM (SELECT * FROM ${scan.table} WHERE ${scan.range.join(" AND ")} ORDER BY ${order} LIMIT ${scan.boundParam}) AS ${scan.table}
 ) AS ${scan.table}
 WHERE matches OR examined = ${scan.boundParam}
-ORDER BY ${order} LIMIT ${scan.limitParam}`;
+LIMIT ${scan.limitParam}`;
 }
 
 export interface ScannedPage<Row> {
