@@ -14,6 +14,8 @@ export interface Config {
   readonly conversationTtlSeconds: number;
   readonly purgeAfterSeconds: number;
   readonly sweepIntervalSeconds: number;
+  /** Most rows one list call examines; a filter no index answers ends its page early there. */
+  readonly listScanRows: number;
   /** A JSON file of profiles and telephony numbers to load at start. */
   readonly bootstrapFile: string | undefined;
   readonly logLevel: string;
@@ -100,6 +102,14 @@ const SETTINGS = [
     fallback: "60s",
     description: "how often to write automatic completions and purge old conversations; 0 turns it off",
     parse: (value) => parseDuration(value),
+  }),
+  setting({
+    key: "listScanRows",
+    env: "LIST_SCAN_ROWS",
+    flag: "--list-scan-rows",
+    fallback: "10000",
+    description: "most rows one list call examines; a filter no index answers ends its page early there, with a next_page_token",
+    parse: (value) => atLeast(positiveInteger(value), 1000),
   }),
   setting({
     key: "bootstrapFile",
@@ -299,6 +309,11 @@ function readFlags(argv: readonly string[]): Map<string, string> {
 function positiveInteger(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new Error(`"${value}" is not a whole number of at least 1`);
+  return number;
+}
+
+function atLeast(number: number, minimum: number): number {
+  if (number < minimum) throw new Error(`must be at least ${minimum} (got ${number})`);
   return number;
 }
 

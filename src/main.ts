@@ -151,6 +151,7 @@ const server = await startServer({
   conversationTtlSeconds: config.conversationTtlSeconds,
   purgeAfterSeconds: config.purgeAfterSeconds,
   sweepIntervalSeconds: config.sweepIntervalSeconds,
+  listScanRows: config.listScanRows,
   bootstrap,
   bootstrapFulfillments,
   onSweep: (counts) => {

@@ -76,6 +76,8 @@ export interface ServerOptions {
   readonly bootstrap?: readonly BootstrapProfile[];
   /** Agents' fulfillments to make present before serving (the bootstrap file's `fulfillments`). */
   readonly bootstrapFulfillments?: readonly BootstrapFulfillment[];
+  /** Most rows one list call examines before it ends its page early (DEFAULT_LIST_SCAN_ROWS when not given). */
+  readonly listScanRows?: number;
   /** Seconds between sweeps that write automatic completions and purge; 0 runs none. */
   readonly sweepIntervalSeconds?: number;
   /** Told after each sweep. */
@@ -121,7 +123,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   const lifetime = { ttlSeconds: options.conversationTtlSeconds, purgeAfterSeconds: options.purgeAfterSeconds };
   const messages = createMessageStore(database, lifetime);
   const conversations = createConversationsService({
-    conversations: createConversationStore(database, lifetime),
+    conversations: createConversationStore(database, { ...lifetime, listScanRows: options.listScanRows }),
     messages,
     pageTokenSecret,
   });

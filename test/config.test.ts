@@ -11,6 +11,7 @@ describe("loadConfig", () => {
       conversationTtlSeconds: 86_400,
       purgeAfterSeconds: 2_592_000,
       sweepIntervalSeconds: 60,
+      listScanRows: 10_000,
       databasePoolSize: 20,
       shutdownGraceSeconds: 10,
       logLevel: "info",
@@ -48,6 +49,11 @@ describe("loadConfig", () => {
     expect(loadConfig([], { EMULATOR_RESET: "true" }).emulatorReset).toBe(true);
     expect(loadConfig(["--emulator-reset", "false"], { EMULATOR_RESET: "true" }).emulatorReset).toBe(false);
     expect(() => loadConfig([], { EMULATOR_RESET: "yes" })).toThrow(/EMULATOR_RESET \(--emulator-reset\): "yes" is not true or false/);
+  });
+
+  it("takes LIST_SCAN_ROWS of at least 1000, the largest page", () => {
+    expect(loadConfig(["--list-scan-rows", "50000"], {}).listScanRows).toBe(50_000);
+    expect(() => loadConfig([], { LIST_SCAN_ROWS: "999" })).toThrow(/LIST_SCAN_ROWS \(--list-scan-rows\): must be at least 1000/);
   });
 
   it("takes WORKERS above 1 only with a Postgres", () => {

@@ -48,6 +48,30 @@ export function parseFilter(text: string): FilterExpr | undefined {
   return expr;
 }
 
+const NEGATED: Readonly<Record<Comparator, Comparator>> = { "=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">" };
+
+/**
+ * The terms every match must satisfy: the filter split at its top-level ANDs,
+ * with NOT pushed down through OR (De Morgan) and into comparisons. Lets a
+ * store pick an index range from them. Exact in SQL's three-valued logic too:
+ * a comparison with NULL and its negation are both NULL, as is NOT of NULL.
+ */
+export function conjuncts(expr: FilterExpr): FilterExpr[] {
+  switch (expr.kind) {
+    case "and":
+      return [...conjuncts(expr.left), ...conjuncts(expr.right)];
+    case "not": {
+      const operand = expr.operand;
+      if (operand.kind === "not") return conjuncts(operand.operand);
+      if (operand.kind === "compare") return [{ ...operand, op: NEGATED[operand.op] }];
+      if (operand.kind === "or") return [...conjuncts({ kind: "not", operand: operand.left }), ...conjuncts({ kind: "not", operand: operand.right })];
+      return [expr];
+    }
+    default:
+      return [expr];
+  }
+}
+
 type Token =
   | { type: "(" | ")" | "-"; at: number }
   | { type: "op"; op: Comparator; at: number }

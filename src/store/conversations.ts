@@ -11,26 +11,27 @@ import {
   type ResourceName,
 } from "../domain/names.js";
 import type { PageCursor } from "../domain/page-token.js";
-import {
-  CONVERSATION_COLUMNS,
-  EFFECTIVE_END_TIME,
-  IS_VISIBLE,
-  toContextReferences,
-  toConversation,
-  type ConversationRow,
-} from "./conversation-row.js";
+import { CONVERSATION_COLUMNS, IS_VISIBLE, toContextReferences, toConversation, type ConversationRow } from "./conversation-row.js";
+import { conversationListPage, conversationListStatement, type ListedRow } from "./conversation-list.js";
 import { currentCallSignal, withCallSignal } from "./call-signal.js";
 import type { Database } from "./database.js";
-import { compileFilter, type FilterColumns } from "./filter-sql.js";
 import { createCallBatcher } from "./call-batcher.js";
-import { sqlTimestampFromMicros, toInterval } from "./timestamps.js";
+import { toInterval } from "./timestamps.js";
 
 export interface ConversationStoreOptions {
   /** Running conversations complete by themselves this long after they start. */
   readonly ttlSeconds: number;
   /** Completed conversations disappear this long after they end. */
   readonly purgeAfterSeconds: number;
+  /**
+   * Most rows one list call examines (see bounded-scan.ts): a filter its index
+   * range does not answer ends the page early there, with a token to go on.
+   */
+  readonly listScanRows?: number;
 }
+
+/** Rows a list call examines when the options do not say. */
+export const DEFAULT_LIST_SCAN_ROWS = 10_000;
 
 export interface NewConversation {
   readonly name: ResourceName;
@@ -296,18 +297,10 @@ function createValues({ name, profileId, profileName, requestedStage }: CreateRe
   return [name.project, storedLocation(name), name.id, profileId, profileName, requestedStage];
 }
 
-const FILTER_COLUMNS: FilterColumns = {
-  lifecycle_state: `(CASE WHEN ${EFFECTIVE_END_TIME} IS NULL THEN 1 ELSE 2 END)`,
-  conversation_stage: "conversation_stage",
-  // Either spelling of a global profile matches (filter values come canonical, see filter.ts).
-  conversation_profile: `regexp_replace(conversation_profile, '^(projects/[^/]+)/conversationProfiles/', '\\1/locations/global/conversationProfiles/')`,
-  start_time: "start_time",
-  end_time: EFFECTIVE_END_TIME,
-};
-
 export function createConversationStore(database: Database, options: ConversationStoreOptions): ConversationStore {
   const ttl = toInterval(options.ttlSeconds);
   const lifetime = [ttl, toInterval(options.purgeAfterSeconds)];
+  const scanRows = options.listScanRows ?? DEFAULT_LIST_SCAN_ROWS;
   // The signal reaches the statement as the call's own would (see call-signal.ts): it is read when the query starts.
   const getBatched = createCallBatcher<ResourceName, ConversationRow>((names, signal) => withCallSignal(signal, () => getMany(names)), MAX_GET_BATCH);
   const createBatched = createCallBatcher<CreateRequest, CreateOutcome>(
@@ -396,26 +389,9 @@ export function createConversationStore(database: Database, options: Conversatio
     },
 
     async list(parent, filter, after, limit) {
-      const values: unknown[] = [...lifetime, parent.project, storedLocation(parent)];
-      const conditions = [`project = $3`, `location = $4`, IS_VISIBLE];
-      if (after !== undefined) {
-        values.push(after.micros, after.id);
-        conditions.push(`(start_time, id) < (${sqlTimestampFromMicros(`$${values.length - 1}`)}, $${values.length})`);
-      }
-      if (filter !== undefined) conditions.push(compileFilter(filter, FILTER_COLUMNS, values));
-      values.push(limit + 1);
-      const text = `SELECT ${CONVERSATION_COLUMNS} FROM conversations
-WHERE ${conditions.join(" AND ")}
-ORDER BY start_time DESC, id DESC LIMIT $${values.length}`;
-      // Unfiltered lists have two fixed shapes worth preparing; filtered ones vary without bound.
-      const statementName = filter === undefined ? `conversation_list${after === undefined ? "" : "_after"}` : undefined;
-      const rows = await database.query<ConversationRow>({ name: statementName, text }, values);
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        conversations: page.map((row) => toConversation(row, parent)),
-        next: rows.length > limit && last !== undefined ? { micros: last.start_micros, id: last.id } : undefined,
-      };
+      const { name, text, values } = conversationListStatement({ parent, filter, after, limit, bound: scanRows }, lifetime);
+      const page = conversationListPage(await database.query<ListedRow>({ name, text }, values), limit);
+      return { conversations: page.rows.map((row) => toConversation(row, parent)), next: page.next };
     },
   };
 }
