@@ -27,6 +27,7 @@ import { chainHttpRoutes, type HttpRoute } from "./http/http-routes.js";
 import { listenOnOnePort, type HttpHandler, type OnePortListener } from "./http/one-port-listener.js";
 import { restateRefusedRequests } from "./http/refused-requests.js";
 import type { TlsFiles } from "./http/tls-files.js";
+import { streamingRequestPaths } from "./limits/http2-timeouts.js";
 import { createInFlight } from "./limits/in-flight.js";
 import { inFlightInterceptor } from "./limits/in-flight-interceptor.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits/limits.js";
@@ -221,6 +222,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
         : grpcCredentialsFirst(gate, grpcStreams, { onInternalError: options.onInternalError, onAnswered: unobserved.answeredGrpc });
     },
     limits,
+    streamingRequestPaths: streamingRequestPaths(served),
     host: options.host,
     port: options.port,
     tls: options.tls,
