@@ -213,7 +213,8 @@ const SETTINGS = [
     env: "REQUEST_TIMEOUT",
     flag: "--request-timeout",
     fallback: "30s",
-    description: "a connection that has not sent a whole HTTP/1.1 request, or opened an HTTP/2 stream, by then is closed",
+    description:
+      "a connection that has not sent a whole HTTP/1.1 request, or opened an HTTP/2 stream, by then is closed; an HTTP/2 stream that has not sent its whole request by then is reset (one of a client- or bidi-streaming RPC: once quiet that long)",
     parse: positiveDuration,
   }),
   setting({
@@ -221,7 +222,7 @@ const SETTINGS = [
     env: "IDLE_TIMEOUT",
     flag: "--idle-timeout",
     fallback: "5m",
-    description: "HTTP/2 connections with no traffic this long are sent GOAWAY",
+    description: "HTTP/2 connections with no traffic this long are sent GOAWAY and closed once their streams end, at the latest REQUEST_TIMEOUT later",
     parse: positiveDuration,
   }),
 ] as const;

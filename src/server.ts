@@ -30,6 +30,7 @@ import { chainHttpRoutes, requestTarget, type HttpRoute } from "./http/http-rout
 import { listenOnOnePort, type HttpHandler, type OnePortListener } from "./http/one-port-listener.js";
 import { restateRefusedRequests } from "./http/refused-requests.js";
 import type { TlsFiles } from "./http/tls-files.js";
+import { streamingRequestPaths } from "./limits/http2-timeouts.js";
 import { createInFlight } from "./limits/in-flight.js";
 import { inFlightInterceptor } from "./limits/in-flight-interceptor.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits/limits.js";
@@ -266,6 +267,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
         : grpcCredentialsFirst(gate, grpcStreams, { onInternalError: options.onInternalError, onAnswered: unobserved.answeredGrpc });
     },
     limits,
+    streamingRequestPaths: streamingRequestPaths(served),
     host: options.host,
     port: options.port,
     tls: options.tls,

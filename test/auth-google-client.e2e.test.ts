@@ -14,6 +14,7 @@ type Conversations = InstanceType<typeof dialogflow.v2.ConversationsClient>;
 
 interface GoogleError extends Error {
   code: number;
+  details?: string;
 }
 
 async function codeOf(call: Promise<unknown>): Promise<number | "OK"> {
@@ -22,6 +23,15 @@ async function codeOf(call: Promise<unknown>): Promise<number | "OK"> {
     return "OK";
   } catch (error) {
     return (error as GoogleError).code;
+  }
+}
+
+async function detailsOf(call: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await call;
+    return undefined;
+  } catch (error) {
+    return (error as GoogleError).details;
   }
 }
 
@@ -59,6 +69,8 @@ describe("@google-cloud/dialogflow with bearer tokens", () => {
 
     it("is UNAUTHENTICATED (16) without a token and with an unknown one", async () => {
       expect(await codeOf(conversations.listConversations({ parent }, withToken(undefined)))).toBe(16);
+      // grpc-js reads grpc-message as the gRPC spec encodes it: the text arrives as the service wrote it.
+      expect(await detailsOf(conversations.listConversations({ parent }, withToken(undefined)))).toBe("The call needs an authorization: Bearer <token> header");
       expect(await codeOf(conversations.listConversations({ parent }, withToken("nope")))).toBe(16);
     });
 

@@ -217,9 +217,13 @@ describe("auth with a tokens file", () => {
       const metrics = await fetch(`${test.baseUrl}/metrics`, { headers: { authorization: `Bearer ${TOKENS.alphaReader}` } });
       expect(metrics.status).toBe(200);
       const text = await metrics.text();
-      expect(text).toMatch(/auth_denials_total\{code="Unauthenticated",reason="CREDENTIALS_MISSING"\} [1-9]/);
-      expect(text).toMatch(/auth_denials_total\{code="PermissionDenied",reason="ROLE_CANNOT_WRITE"\} [1-9]/);
-      expect(text).toMatch(/auth_denials_total\{code="PermissionDenied",reason="PROJECT_NOT_ALLOWED"\} [1-9]/);
+      expect(text).toMatch(/auth_denials_total\{code="UNAUTHENTICATED",reason="CREDENTIALS_MISSING"\} [1-9]/);
+      expect(text).toMatch(/auth_denials_total\{code="PERMISSION_DENIED",reason="ROLE_CANNOT_WRITE"\} [1-9]/);
+      expect(text).toMatch(/auth_denials_total\{code="PERMISSION_DENIED",reason="PROJECT_NOT_ALLOWED"\} [1-9]/);
+      // One spelling: every code a denial is counted under is one rpc_requests_total counts the same calls under.
+      const codesOf = (metric: string) => new Set([...text.matchAll(new RegExp(`^${metric}\\{[^}]*code="([^"]+)"`, "gm"))].map((match) => match[1]));
+      expect([...codesOf("auth_denials_total")].sort()).toEqual(["PERMISSION_DENIED", "UNAUTHENTICATED"]);
+      expect([...codesOf("rpc_requests_total")]).toEqual(expect.arrayContaining([...codesOf("auth_denials_total")]));
     });
 
     it("logs every denial with the token's name, never the token", async () => {
@@ -227,6 +231,10 @@ describe("auth with a tokens file", () => {
       expect(refused.some((line) => line.principal === "alphaReader" && line.reason === "ROLE_CANNOT_WRITE" && line.method === "CreateConversation")).toBe(true);
       expect(refused.some((line) => line.principal === "alphaEditor" && line.reason === "PROJECT_NOT_ALLOWED" && line.project === "beta")).toBe(true);
       expect(refused.some((line) => line.principal === null && line.reason === "CREDENTIALS_MISSING")).toBe(true);
+      // The codes as the "rpc" line of the same call spells them.
+      const rpcs = logLines.filter((line) => line.includes('"msg":"rpc"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(new Set(refused.map((line) => line.code))).toEqual(new Set(["UNAUTHENTICATED", "PERMISSION_DENIED"]));
+      expect(rpcs.map((line) => line.code)).toEqual(expect.arrayContaining(["UNAUTHENTICATED", "PERMISSION_DENIED"]));
       const everything = logLines.join("");
       for (const token of [...Object.values(TOKENS), "not-a-token-we-issued"]) expect(everything).not.toContain(token);
     });

@@ -1,12 +1,14 @@
 import { connect as connectHttp2, constants, type ClientHttp2Session } from "node:http2";
 import { connect as connectTcp, type Socket } from "node:net";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GetConversationRequestSchema } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { ErrorInfoSchema } from "../src/gen/google/rpc/error_details_pb.js";
+import { ServerReflection, ServerReflectionRequestSchema } from "../src/gen/grpc/reflection/v1/reflection_pb.js";
 import { failureOf } from "./support/errors.js";
 import { createHumanProfile, startConversation } from "./support/fixtures.js";
 import { createClients, startTestServer, type Clients, type TestServer } from "./support/test-server.js";
@@ -189,6 +191,108 @@ describe("limits against hostile clients", () => {
     });
   });
 });
+
+describe("HTTP/2 streams that never finish their request", () => {
+  // Streams as many as a connection may have open, on a short request timeout.
+  const TIMEOUTS = { maxConcurrentStreams: 100, requestTimeoutMs: 1000, idleTimeoutMs: 1500 };
+  let test: TestServer;
+
+  beforeAll(async () => {
+    test = await startTestServer({ limits: TIMEOUTS });
+  });
+  afterAll(async () => {
+    expect(test.internalErrors).toEqual([]);
+    await test.stop();
+  });
+
+  it("resets every stream still without END_STREAM after REQUEST_TIMEOUT, whoever serves it, and serves on", async () => {
+    const sessions = Array.from({ length: 25 }, () => connectHttp2(`http://127.0.0.1:${test.server.port}`));
+    try {
+      const streams = sessions.flatMap((session, s) =>
+        Array.from({ length: TIMEOUTS.maxConcurrentStreams }, (_, i) => openSilentStream(session, SILENT_KINDS[(s + i) % SILENT_KINDS.length] ?? {})),
+      );
+      const ends = await within(Promise.all(streams), 20_000, "silent streams were still open");
+      expect(new Set(ends.map((end) => end.rstCode))).toEqual(new Set([constants.NGHTTP2_CANCEL]));
+      // Never before the timeout: a request that is merely slow is not cut short.
+      expect(Math.min(...ends.map((end) => end.lifetimeMs))).toBeGreaterThanOrEqual(TIMEOUTS.requestTimeoutMs - 50);
+    } finally {
+      for (const session of sessions) session.destroy();
+    }
+    for (const protocol of ["grpc", "connect (http/2)"] as const) {
+      const error = await failureOf(createClients(protocol, test.baseUrl).conversations.getConversation({ name: "projects/p/conversations/after-silence" }));
+      expect([protocol, Code[error.code]]).toEqual([protocol, Code[Code.NotFound]]);
+    }
+  });
+
+  it("keeps a reflection stream open while it asks with its half open, and resets it once quiet for REQUEST_TIMEOUT", async () => {
+    const client = createClient(ServerReflection, createGrpcTransport({ baseUrl: test.baseUrl }));
+    const asked: number[] = [];
+    async function* requests() {
+      // One question at once, another after the request timeout has passed since the stream opened; then silence.
+      for (let i = 0; i < 3; i++) {
+        asked.push(Date.now());
+        yield create(ServerReflectionRequestSchema, { messageRequest: { case: "listServices", value: "" } });
+        await sleep(TIMEOUTS.requestTimeoutMs / 2);
+      }
+      await sleep(TIMEOUTS.requestTimeoutMs * 10);
+    }
+    let answers = 0;
+    const ended = (async () => {
+      for await (const response of client.serverReflectionInfo(requests())) if (response.messageResponse.case === "listServicesResponse") answers++;
+    })();
+    const error = await failureOf(within(ended, TIMEOUTS.requestTimeoutMs * 5, "the quiet stream was never reset"));
+    expect(Code[error.code]).toBe(Code[Code.Canceled]);
+    expect(answers).toBe(3);
+  });
+
+  it("closes a connection told to go away when idle, even with a quiet server stream open", async () => {
+    const session = connectHttp2(`http://127.0.0.1:${test.server.port}`);
+    try {
+      // Health.Watch: the request is whole at once, the answers go on as long as the client listens.
+      const watch = session.request({ ":method": "POST", ":path": "/grpc.health.v1.Health/Watch", "content-type": "application/grpc", te: "trailers" });
+      watch.on("error", () => undefined);
+      watch.end(Buffer.alloc(5));
+      await new Promise((resolve) => watch.once("data", resolve));
+      const closed = new Promise((resolve) => session.once("close", resolve));
+      expect(await new Promise<number>((resolve) => session.once("goaway", resolve))).toBe(constants.NGHTTP2_NO_ERROR);
+      await within(closed, TIMEOUTS.requestTimeoutMs * 5, "the connection stayed open after GOAWAY");
+    } finally {
+      session.destroy();
+    }
+  });
+});
+
+// A request of each kind the port serves over HTTP/2: grpc-js, connect-node (Connect, gRPC-Web, gRPC+JSON), REST, bidi reflection.
+const SILENT_KINDS: readonly Record<string, string>[] = [
+  { ":path": GET, "content-type": "application/grpc", te: "trailers" },
+  { ":path": GET, "content-type": "application/proto" },
+  { ":path": GET, "content-type": "application/grpc-web+proto" },
+  { ":path": GET, "content-type": "application/grpc+json", te: "trailers" },
+  { ":path": "/v2/projects/p/conversationProfiles", "content-type": "application/json" },
+  { ":path": "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", "content-type": "application/grpc", te: "trailers" },
+];
+
+/** Opens a stream with HEADERS and no END_STREAM, sends nothing more, and tells how the server ended it. */
+function openSilentStream(session: ClientHttp2Session, headers: Record<string, string>): Promise<{ rstCode: number; lifetimeMs: number }> {
+  const opened = performance.now();
+  const stream = session.request({ ":method": "POST", ...headers }, { endStream: false });
+  stream.on("error", () => undefined);
+  stream.resume();
+  return new Promise((resolve) => stream.once("close", () => resolve({ rstCode: stream.rstCode ?? -1, lifetimeMs: performance.now() - opened })));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** `promise`, or a rejection saying `what` once `ms` have passed. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(what)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 function openSocket(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
-import { Code } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { Counter, type Registry } from "prom-client";
+import { canonicalCodeName } from "../observability/rpc-recorder.js";
 import type { DenialListener } from "./call-guard.js";
 
 /**
@@ -15,8 +15,8 @@ export function createDenialReport(log: Logger, registry: Registry): DenialListe
     registers: [registry],
   });
   return (denial, call) => {
-    // Codes spelled as rpc_requests_total spells them.
-    const code = Code[denial.code];
+    // Codes spelled as rpc_requests_total and the "rpc" log lines spell them.
+    const code = canonicalCodeName(denial.code);
     denials.inc({ code, reason: denial.reason });
     log.warn(
       { ...denial.metadata, service: call.service ?? null, method: call.method ?? null, path: call.path, code, reason: denial.reason, principal: denial.principalName ?? null },

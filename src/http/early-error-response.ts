@@ -7,6 +7,7 @@ import { settleRequestId } from "../observability/request-id.js";
 import { REQUEST_ID_HEADER } from "../observability/rpc-observer.js";
 import { toRestError } from "../rest/rest-errors.js";
 import { withErrorInfo } from "../services/errors.js";
+import { encodeGrpcMessage } from "./encode-grpc-message.js";
 import { requestPath, type HttpRequest, type HttpResponse } from "./http-routes.js";
 import { parseRpcPath } from "./rpc-path.js";
 
@@ -64,7 +65,9 @@ export function sendEarlyGrpcError(stream: ServerHttp2Stream, headers: IncomingH
 }
 
 function grpcStatusHeaders(error: ConnectError): Record<string, string> {
-  return Object.fromEntries(setTrailerStatus(new Headers(), error));
+  const headers = setTrailerStatus(new Headers(), error);
+  headers.set("grpc-message", encodeGrpcMessage(error.rawMessage));
+  return Object.fromEntries(headers);
 }
 
 function reply(response: HttpResponse, status: number, headers: Record<string, string>, body?: Uint8Array | string): void {

@@ -11,6 +11,7 @@ import {
 import { createServer as createTcpServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
 import { createServer as createTlsServer, Server as TlsServer, type TLSSocket } from "node:tls";
 import type { StreamListener } from "../grpc/grpc-js-streams.js";
+import { limitHttp2Session } from "../limits/http2-timeouts.js";
 import type { Limits } from "../limits/limits.js";
 
 export type HttpHandler = (
@@ -27,6 +28,8 @@ export interface OnePortOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly limits: Pick<Limits, "maxConcurrentStreams" | "maxConnections" | "requestTimeoutMs" | "idleTimeoutMs">;
+  /** Paths of the RPCs whose client streams its request, which may keep their request half open (see limitHttp2Session). */
+  readonly streamingRequestPaths: ReadonlySet<string>;
   /** PEM certificate chain and key: serve TLS, choosing HTTP/2 or HTTP/1.1 by ALPN. */
   readonly tls?: { readonly cert: string; readonly key: string } | undefined;
 }
@@ -95,16 +98,12 @@ export async function listenOnOnePort(options: OnePortOptions): Promise<OnePortL
 
   const sockets = new Set<Socket>();
   const sessions = new Set<ServerHttp2Session>();
+  const timeouts = { ...limits, streamingRequestPaths: options.streamingRequestPaths };
   http2.on("session", (session: ServerHttp2Session) => {
     sessions.add(session);
-    // A session that opens no stream in time is dropped; one that goes quiet is told to go away.
-    const firstStream = setTimeout(() => session.destroy(), limits.requestTimeoutMs);
-    session.once("stream", () => clearTimeout(firstStream));
-    session.setTimeout(limits.idleTimeoutMs, () => session.close());
-    session.once("close", () => {
-      clearTimeout(firstStream);
-      sessions.delete(session);
-    });
+    // Here, where every stream passes whichever server takes it.
+    limitHttp2Session(session, timeouts);
+    session.once("close", () => sessions.delete(session));
   });
 
   const track = (socket: Socket) => {
