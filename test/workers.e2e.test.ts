@@ -66,3 +66,23 @@ describe.skipIf(postgres)("several workers on the embedded database", () => {
     expect(stderr).toMatch(/WORKERS \(--workers\): more than 1 worker needs a Postgres/);
   }, 30_000);
 });
+
+describe("several workers when the database refuses", () => {
+  it("exits non-zero instead of forking workers that fail at start-up for ever", async () => {
+    // Nothing listens on port 1: every worker's start-up fails the same way.
+    const child = spawn(process.execPath, ["--enable-source-maps", "dist/main.js", "--workers", "2", "--port", "0", "--database-url", "postgres://postgres@127.0.0.1:1/none"], {
+      env: { ...process.env, DATABASE_URL: "", TEST_DATABASE_URL: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    clearTimeout(timer);
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull(); // not the test's SIGKILL: it exited by itself
+    expect(output).toMatch(/a worker exited before it served; stopping/);
+    expect(output.match(/Cannot start/g)?.length ?? 0).toBeLessThanOrEqual(2);
+  }, 30_000);
+});
