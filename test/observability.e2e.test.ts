@@ -120,7 +120,7 @@ describe("readiness without a database", () => {
       expect((await fetch(`${test.baseUrl}/readyz`)).status).toBe(503);
       expect((await fetch(`${test.baseUrl}/healthz`)).status).toBe(200);
     } finally {
-      await test.server.close(100);
+      await test.stop();
     }
   });
 });

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { Counter, type Registry } from "prom-client";
-import { canonicalCodeName } from "../observability/rpc-recorder.js";
+import { canonicalCodeName } from "../domain/code-names.js";
 import type { DenialListener } from "./call-guard.js";
 
 /**

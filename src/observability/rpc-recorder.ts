@@ -1,5 +1,6 @@
 import type { Code } from "@connectrpc/connect";
 import type { Logger } from "pino";
+import { canonicalCodeName } from "../domain/code-names.js";
 import type { Metrics } from "./metrics.js";
 
 /** What every protocol reports once per call, whatever served it. */
@@ -14,17 +15,6 @@ export interface RpcRecord {
 }
 
 export type RpcRecorder = (record: RpcRecord) => void;
-
-// gRPC's canonical names, the ones every gRPC tool and Google's docs use.
-const CANONICAL = [
-  "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
-  "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-  "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
-];
-
-export function canonicalCodeName(code: Code | 0): string {
-  return CANONICAL[code] ?? String(code);
-}
 
 /** One metrics sample and one log line per call. */
 export function createRpcRecorder(log: Logger, metrics: Metrics): RpcRecorder {

@@ -1,3 +1,4 @@
+import { canonicalCodeName } from "../domain/code-names.js";
 import { create, createRegistry, toBinary, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -30,10 +31,6 @@ const HTTP_STATUS: Record<Code, number> = {
 };
 
 /** The canonical name of a code, as REST errors spell it: "INVALID_ARGUMENT". */
-export function statusName(code: Code): string {
-  return code === Code.Canceled ? "CANCELLED" : Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
-}
-
 export interface RestError {
   readonly httpStatus: number;
   readonly body: JsonValue;
@@ -59,7 +56,7 @@ export function toRestError(error: ConnectError, httpStatus = HTTP_STATUS[error.
   }
   return {
     httpStatus,
-    body: { error: { code: httpStatus, message: error.rawMessage, status: statusName(error.code), details } },
+    body: { error: { code: httpStatus, message: error.rawMessage, status: canonicalCodeName(error.code), details } },
   };
 }
 

@@ -1,3 +1,4 @@
+import { canonicalCodeName } from "../domain/code-names.js";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import {
   BadRequestSchema,
@@ -53,7 +54,7 @@ const GENERIC_REASONS: Partial<Record<Code, string>> = {
 /** The error, given an ErrorInfo (AIP-193) when it has none. */
 export function withErrorInfo(error: ConnectError): ConnectError {
   if (error.findDetails(ErrorInfoSchema).length > 0) return error;
-  const reason = GENERIC_REASONS[error.code] ?? Code[error.code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
+  const reason = GENERIC_REASONS[error.code] ?? canonicalCodeName(error.code);
   error.details.push(errorInfo(reason));
   return error;
 }
