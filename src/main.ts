@@ -128,7 +128,17 @@ log.info(
 logDestination.flushSync();
 let database;
 try {
-  database = await openDatabase(config.databaseUrl, config.dataDir, config.databasePoolSize);
+  database = await openDatabase(config.databaseUrl, config.dataDir, config.databasePoolSize, {
+    // An embedded Postgres that dies is restarted; one that cannot be ends the process, for its supervisor to restart.
+    supervision: {
+      log,
+      onLost: (reason) => {
+        log.fatal(reason);
+        logDestination.flushSync();
+        process.exit(1);
+      },
+    },
+  });
 } catch (error) {
   log.fatal({ err: error }, (error as Error).message);
   logDestination.flushSync();

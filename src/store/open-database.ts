@@ -1,5 +1,6 @@
 import type { Database } from "./database.js";
 import { createEmbeddedDatabase } from "./embedded-database.js";
+import type { EmbeddedPostgresSupervision } from "./embedded-postgres.js";
 import { createPostgresDatabase } from "./postgres-database.js";
 
 /** Postgres when a URL is given, else the embedded Postgres persisted under dataDir. */
@@ -7,9 +8,9 @@ export async function openDatabase(
   databaseUrl: string | undefined,
   dataDir: string,
   poolSize: number,
-  options: { readonly useRunning?: boolean } = {},
+  options: { readonly useRunning?: boolean; readonly supervision?: EmbeddedPostgresSupervision } = {},
 ): Promise<Database> {
   return databaseUrl === undefined
-    ? createEmbeddedDatabase({ dataDir, poolSize, useRunning: options.useRunning })
+    ? createEmbeddedDatabase({ dataDir, poolSize, useRunning: options.useRunning, supervision: options.supervision })
     : createPostgresDatabase({ url: databaseUrl, maxConnections: poolSize });
 }
