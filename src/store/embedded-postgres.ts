@@ -131,10 +131,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       stdio: ["ignore", log.fd, log.fd],
       env: { ...process.env, LC_ALL: "C" },
     });
-    await log.close();
+    // Listened for before anything is awaited: a server that fails at once may exit in that time.
     const exited = new Promise<string>((resolveExit) =>
       server.once("exit", (code, signal) => resolveExit(signal === null ? `exited with code ${code}` : `was killed by ${signal}`)),
     );
+    await log.close();
     try {
       await waitUntilAccepting(url, exited);
     } catch (error) {
