@@ -67,9 +67,12 @@ describe.skipIf(postgres).concurrent("the embedded Postgres under a running serv
     const before = await createHumanProfile(clients, "projects/supervised/locations/global");
     const killed = await postmasterPid(dataDir);
 
+    // Its own warnings, beside any the pool gives about the database going away.
+    const restarts = () => service.lines.filter((line) => line.level === 40 && String(line.msg).includes("embedded Postgres"));
+
     process.kill(killed, "SIGKILL");
-    await until(() => service.lines.some((line) => line.level === 40));
-    expect(service.lines.filter((line) => line.level === 40)).toEqual([
+    await until(() => restarts().length > 0);
+    expect(restarts()).toEqual([
       expect.objectContaining({ msg: expect.stringMatching(/the embedded Postgres in .* was killed by SIGKILL while in use; restarting it$/) }),
     ]);
     await until(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200);
@@ -81,7 +84,7 @@ describe.skipIf(postgres).concurrent("the embedded Postgres under a running serv
     // A normal shutdown stops it for good: no restart, exit 0.
     service.child.kill("SIGTERM");
     expect(await service.exited).toBe(0);
-    expect(service.lines.filter((line) => line.level === 40)).toHaveLength(1);
+    expect(restarts()).toHaveLength(1);
   }, 30_000);
 
   it("ends the service non-zero with one line saying why when it cannot come back", async (context) => {
