@@ -206,7 +206,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
       ? createOpsRoute(isReady, metrics)
       : gateMetrics(createOpsRoute(isReady, metrics), options.authorizer, options.publicMetrics ?? false),
     createConsoleRoute(),
-    ...(options.emulatorReset === true ? [createResetRoute(database, options.authorizer)] : []),
+    ...(options.emulatorReset === true ? [createResetRoute(database, options.authorizer, options.onInternalError)] : []),
     createRestRoute({
       services: [Conversations, ConversationProfiles, Participants, Fulfillments],
       call: callUnary,

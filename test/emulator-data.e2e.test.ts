@@ -120,8 +120,16 @@ describe("emulator reset", () => {
     const clients = createClients("grpc", enabled.baseUrl);
     await createHumanProfile(clients, "projects/delta/locations/global");
     const before = await rowsOf(enabled.testDatabase.url!, "delta");
-    expect((await reset(enabled.baseUrl, "/emulator/v1/projects/Not_A_Project")).status).toBe(400);
-    expect((await fetch(`${enabled.baseUrl}/emulator/v1/projects/delta`, { method: "POST" })).status).toBe(405);
+    const malformed = await reset(enabled.baseUrl, "/emulator/v1/projects/Not_A_Project");
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({ error: { status: "INVALID_ARGUMENT", details: expect.arrayContaining([expect.objectContaining({ reason: "INVALID_PROJECT_ID" })]) } });
+    const post = await fetch(`${enabled.baseUrl}/emulator/v1/projects/delta`, { method: "POST" });
+    expect(post.status).toBe(405);
+    expect(post.headers.get("allow")).toBe("DELETE");
+    // The REST error shape, ErrorInfo included, as every other route answers.
+    expect(await post.json()).toMatchObject({
+      error: { code: 405, status: "INVALID_ARGUMENT", details: expect.arrayContaining([expect.objectContaining({ reason: "HTTP_METHOD_NOT_ALLOWED" })]) },
+    });
     expect(await rowsOf(enabled.testDatabase.url!, "delta")).toEqual(before);
   });
 });

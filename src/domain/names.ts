@@ -158,7 +158,8 @@ export function checkClientId(id: string, field: string): string {
   return id;
 }
 
-function checkProject(project: string, field: string): string {
+/** A project ID as Google accepts them; INVALID_ARGUMENT naming `field` otherwise. */
+export function checkProject(project: string, field: string): string {
   if (!PROJECT_ID.test(project)) {
     throw new InvalidFieldError(field, `project ID "${abbreviate(project)}" must be 1-63 characters of [a-z0-9-.:]`, "INVALID_PROJECT_ID", {
       project: abbreviate(project),

@@ -1,11 +1,11 @@
-import { ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import type { Authorizer } from "../auth/authorizer.js";
 import { coversProject } from "../auth/principal.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
-import { quoteTarget } from "../http/request-target.js";
 import { decodePathField } from "../rest/path-field.js";
-import { toRestError } from "../rest/rest-errors.js";
-import { invalidArgument } from "../services/errors.js";
+import { checkProject } from "../domain/names.js";
+import { restError, toRestError, type RestError } from "../rest/rest-errors.js";
+import { toConnectError } from "../services/errors.js";
 import type { Database } from "../store/database.js";
 import { deleteProjectData } from "../store/project-data.js";
 
@@ -17,34 +17,29 @@ import { deleteProjectData } from "../store/project-data.js";
 // the second form) may call it.
 
 const PREFIX = "/emulator/v1/projects";
-// As src/domain/names.ts accepts them.
-const PROJECT_ID = /^[a-z0-9.:-]{1,63}$/;
 
-export function createResetRoute(database: Database, authorizer: Authorizer | undefined): HttpRoute {
+export function createResetRoute(database: Database, authorizer: Authorizer | undefined, onInternalError: (error: unknown) => void): HttpRoute {
   return (request, response, { path }) => {
     if (path !== PREFIX && !path.startsWith(`${PREFIX}/`)) return false;
     if (request.method !== "DELETE") {
-      reply(response, 405, { error: { code: 405, message: "use DELETE", status: "INVALID_ARGUMENT" } }, { allow: "DELETE" });
+      answer(response, restError(Code.InvalidArgument, `${request.method} is not allowed on ${PREFIX}; use DELETE`, "HTTP_METHOD_NOT_ALLOWED", { allow: "DELETE" }, 405), { allow: "DELETE" });
       return true;
     }
     let project: string | undefined;
     try {
       project = path === PREFIX ? undefined : projectOf(path.slice(PREFIX.length + 1));
     } catch (error) {
-      const { httpStatus, body } = toRestError(ConnectError.from(error));
-      reply(response, httpStatus, body);
+      answer(response, toRestError(toConnectError(error, onInternalError)));
       return true;
     }
-    void reset(request, response, database, authorizer, project);
+    void reset(request, response, database, authorizer, project).catch((error: unknown) => answer(response, toRestError(toConnectError(error, onInternalError))));
     return true;
   };
 }
 
 /** The project a path names; INVALID_ARGUMENT when it is not percent-encoding of a project ID. */
 function projectOf(encoded: string): string {
-  const project = decodePathField("project", encoded);
-  if (PROJECT_ID.test(project)) return project;
-  throw invalidArgument("project", `${quoteTarget(project)} is not a project ID (1-63 characters of a-z, 0-9, ".", ":" and "-")`, "INVALID_PROJECT_ID");
+  return checkProject(decodePathField("project", encoded), "project");
 }
 
 async function reset(
@@ -54,30 +49,26 @@ async function reset(
   authorizer: Authorizer | undefined,
   project: string | undefined,
 ): Promise<void> {
-  try {
-    if (authorizer?.enabled === true) {
-      const authorization = request.headers.authorization;
-      const principal = await authorizer.authenticate(typeof authorization === "string" ? authorization : undefined);
-      if (principal === undefined) {
-        reply(response, 401, { error: { code: 401, message: "a bearer token is required", status: "UNAUTHENTICATED" } });
-        return;
-      }
-      const allowed = principal.role === "editor" && (project === undefined ? principal.projects === "*" : coversProject(principal.projects, project));
-      if (!allowed) {
-        const what = project === undefined ? "every project" : `project ${project}`;
-        reply(response, 403, { error: { code: 403, message: `${principal.name} may not erase ${what}`, status: "PERMISSION_DENIED" } });
-        return;
-      }
+  if (authorizer?.enabled === true) {
+    const authorization = request.headers.authorization;
+    const principal = await authorizer.authenticate(typeof authorization === "string" ? authorization : undefined);
+    if (principal === undefined) {
+      answer(response, restError(Code.Unauthenticated, "The call needs an authorization: Bearer <token> header with a valid token", "TOKEN_REQUIRED"));
+      return;
     }
-    const deleted = await deleteProjectData(database, project);
-    reply(response, 200, { project: project ?? "*", deleted });
-  } catch (error) {
-    reply(response, 503, { error: { code: 503, message: `reset failed: ${(error as Error).message}`, status: "UNAVAILABLE" } });
+    const allowed = principal.role === "editor" && (project === undefined ? principal.projects === "*" : coversProject(principal.projects, project));
+    if (!allowed) {
+      const what = project === undefined ? "every project" : `project ${project}`;
+      answer(response, restError(Code.PermissionDenied, `${principal.name} may not erase ${what}`, "RESET_NOT_ALLOWED", { project: project ?? "*" }));
+      return;
+    }
   }
+  const deleted = await deleteProjectData(database, project);
+  answer(response, { httpStatus: 200, body: { project: project ?? "*", deleted } });
 }
 
-function reply(response: HttpResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  response.statusCode = status;
+function answer(response: HttpResponse, { httpStatus, body }: RestError, headers: Record<string, string> = {}): void {
+  response.statusCode = httpStatus;
   response.setHeader("content-type", "application/json; charset=utf-8");
   for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
   response.end(JSON.stringify(body));
