@@ -164,6 +164,9 @@ const server = await startServer({
   },
   emulatorReset: config.emulatorReset,
   webhookAllowedHosts: config.webhookAllowedHosts,
+  events: config.eventsPublish
+    ? { pubsubEmulatorHost: config.pubsubEmulatorHost, outboxMax: config.eventsOutboxMax, missingTopicSeconds: config.eventsMissingTopicSeconds }
+    : undefined,
   tls,
   onInternalError: (error) => log.error({ err: error }, "internal error"),
 });

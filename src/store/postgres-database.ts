@@ -78,8 +78,36 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
     poolStats() {
       return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
     },
+    async listen(channel, onNotify, onError) {
+      const client = new pg.Client({ connectionString: options.url });
+      let ended = false;
+      const fail = (error: unknown) => {
+        if (ended) return;
+        ended = true;
+        void client.end().catch(() => {});
+        onError(error);
+      };
+      client.on("error", fail);
+      client.on("end", () => fail(new Error("the listening connection ended")));
+      client.on("notification", onNotify);
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      } catch (error) {
+        ended = true;
+        await client.end().catch(() => {});
+        return rethrow(error);
+      }
+      return async () => {
+        ended = true;
+        await client.end().catch(() => {});
+      };
+    },
     async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
       const client = await pool.connect().catch(rethrow);
+      // Held across awaits, the client has no pool listener for a lost connection (see TOOLCHAIN.md).
+      const ignore = () => {};
+      client.on("error", ignore);
       try {
         await client.query("BEGIN");
         const result = await work({
@@ -94,6 +122,7 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
         await client.query("ROLLBACK").catch(() => {});
         throw error;
       } finally {
+        client.off("error", ignore);
         client.release();
       }
     },
