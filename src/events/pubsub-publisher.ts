@@ -1,4 +1,4 @@
-import { PubSub, type Topic } from "@google-cloud/pubsub";
+import type { PubSub, Topic } from "@google-cloud/pubsub";
 
 export interface PubSubPublisherOptions {
   /** host:port of a Pub/Sub emulator (PUBSUB_EMULATOR_HOST); undefined publishes to Google with Google credentials. */
@@ -21,11 +21,20 @@ export function isMissingTopic(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 5;
 }
 
-/** Publishes through Google's client, one Topic (and batcher) per topic name. */
+/**
+ * Publishes through Google's client, one Topic (and batcher) per topic name.
+ * The client (google-gax and its protos) loads at the first publish, so a
+ * service whose profiles name no topic never pays for it at start.
+ */
 export function createPubSubPublisher(options: PubSubPublisherOptions): EventPublisher {
-  const pubsub = new PubSub(options.emulatorHost === undefined ? {} : { apiEndpoint: options.emulatorHost, emulatorMode: true });
+  let client: Promise<PubSub> | undefined;
+  const connect = () =>
+    (client ??= import("@google-cloud/pubsub").then(
+      ({ PubSub }) => new PubSub(options.emulatorHost === undefined ? {} : { apiEndpoint: options.emulatorHost, emulatorMode: true }),
+    ));
   const topics = new Map<string, Topic>();
-  const topicOf = (name: string): Topic => {
+  const topicOf = async (name: string): Promise<Topic> => {
+    const pubsub = await connect();
     let topic = topics.get(name);
     if (topic === undefined) {
       // Events leave as soon as they are claimed; a short batching window still
@@ -37,10 +46,10 @@ export function createPubSubPublisher(options: PubSubPublisherOptions): EventPub
   };
   return {
     async publish(topic, data) {
-      await topicOf(topic).publishMessage({ data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
+      await (await topicOf(topic)).publishMessage({ data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
     },
     async close() {
-      await pubsub.close();
+      if (client !== undefined) await (await client).close();
     },
   };
 }
