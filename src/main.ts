@@ -164,9 +164,12 @@ const server = await startServer({
   },
   emulatorReset: config.emulatorReset,
   webhookAllowedHosts: config.webhookAllowedHosts,
-  events: config.eventsPublish
-    ? { pubsubEmulatorHost: config.pubsubEmulatorHost, outboxMax: config.eventsOutboxMax, missingTopicSeconds: config.eventsMissingTopicSeconds }
-    : undefined,
+  events: {
+    publish: config.eventsPublish,
+    pubsubEmulatorHost: config.pubsubEmulatorHost,
+    outboxMax: config.eventsOutboxMax,
+    missingTopicSeconds: config.eventsMissingTopicSeconds,
+  },
   tls,
   onInternalError: (error) => log.error({ err: error }, "internal error"),
 });

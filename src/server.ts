@@ -107,6 +107,8 @@ export interface ServerOptions {
 }
 
 export interface EventsOptions {
+  /** False publishes nothing: events wait in the outbox, within its bound. */
+  readonly publish: boolean;
   /** host:port of a Pub/Sub emulator; undefined publishes to Google with Google credentials. */
   readonly pubsubEmulatorHost: string | undefined;
   /** Most events kept unpublished; past it the oldest are dropped. */
@@ -303,6 +305,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
           publisher: createPubSubPublisher({ emulatorHost: options.events.pubsubEmulatorHost, timeoutMs: 30_000 }),
           log: options.log,
           metrics: metrics.events,
+          publish: options.events.publish,
           outboxMax: options.events.outboxMax,
           missingTopicSeconds: options.events.missingTopicSeconds,
         });

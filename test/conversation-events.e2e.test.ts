@@ -23,7 +23,7 @@ describe.skipIf(unavailable !== undefined)(`conversation events on Pub/Sub${unav
   let emulator: PubSubEmulator;
   let test: TestServer;
   let clients: Clients;
-  const events = (host: string) => ({ pubsubEmulatorHost: host, outboxMax: 100_000, missingTopicSeconds: 600 });
+  const events = (host: string) => ({ publish: true, pubsubEmulatorHost: host, outboxMax: 100_000, missingTopicSeconds: 600 });
 
   beforeAll(async () => {
     emulator = await startPubSubEmulator();

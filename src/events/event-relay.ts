@@ -8,6 +8,8 @@ import type { EventPublisher } from "./pubsub-publisher.js";
 export interface EventRelayOptions {
   readonly database: Database;
   readonly publisher: EventPublisher;
+  /** False only keeps the outbox within its bound and measured: nothing is published. */
+  readonly publish: boolean;
   readonly log: Logger;
   readonly metrics: EventMetrics;
   /** Most events kept unpublished; past it the oldest are dropped. */
@@ -71,7 +73,7 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
       setTimeout(() => void listen(), pollMs).unref();
     }
   };
-  void listen();
+  if (options.publish) void listen();
 
   const relay = async (): Promise<void> => {
     let failures = 0;
@@ -93,7 +95,7 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
       if (!woken) await pause(failures > 0 ? Math.min(pollMs * failures, 10 * pollMs) : pollMs);
     }
   };
-  const running = relay();
+  const running = options.publish ? relay() : Promise.resolve();
 
   const upkeep = setInterval(() => {
     void (async () => {
