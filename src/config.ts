@@ -50,6 +50,14 @@ export interface Config {
   readonly tlsKeyFile: string | undefined;
   /** Hosts the agents' fulfillment webhooks may reach: an editor chooses the URL, this bounds it. */
   readonly webhookAllowedHosts: WebhookHostPolicy;
+  /** Publish conversation events to the profiles' Pub/Sub topics; off, they wait in the outbox (up to its bound). */
+  readonly eventsPublish: boolean;
+  /** Google's variable: host:port of a Pub/Sub emulator; unset means Google's Pub/Sub with Google credentials. */
+  readonly pubsubEmulatorHost: string | undefined;
+  /** Most events the outbox keeps; past it the oldest are dropped, so an absent Pub/Sub cannot fill the database. */
+  readonly eventsOutboxMax: number;
+  /** How long an event for a topic that does not exist is retried before it is dropped. */
+  readonly eventsMissingTopicSeconds: number;
 }
 
 interface Setting<K extends keyof Config> {
@@ -175,6 +183,38 @@ const SETTINGS = [
     fallback: DEFAULT_WEBHOOK_HOSTS,
     description: "hosts fulfillment webhooks may reach (comma-separated: names, *.domain, IPs, loopback, none, or * for any)",
     parse: parseWebhookHostPolicy,
+  }),
+  setting({
+    key: "eventsPublish",
+    env: "EVENTS_PUBLISH",
+    flag: "--events-publish",
+    fallback: "true",
+    description: "publish conversation events to the profiles' Pub/Sub topics; false leaves them in the outbox",
+    parse: parseBoolean,
+  }),
+  setting({
+    key: "pubsubEmulatorHost",
+    env: "PUBSUB_EMULATOR_HOST",
+    flag: "--pubsub-emulator-host",
+    fallback: undefined,
+    description: "host:port of a Pub/Sub emulator to publish to; unset means Google's Pub/Sub (Google credentials)",
+    parse: (value) => (value === "" ? undefined : value),
+  }),
+  setting({
+    key: "eventsOutboxMax",
+    env: "EVENTS_OUTBOX_MAX",
+    flag: "--events-outbox-max",
+    fallback: "1000000",
+    description: "most unpublished events kept; past it the oldest are dropped (logged and counted)",
+    parse: (value) => positiveInteger(value),
+  }),
+  setting({
+    key: "eventsMissingTopicSeconds",
+    env: "EVENTS_MISSING_TOPIC_RETRY",
+    flag: "--events-missing-topic-retry",
+    fallback: "10m",
+    description: "how long an event for a Pub/Sub topic that does not exist is retried before it is dropped",
+    parse: positiveDuration,
   }),
   setting({
     key: "maxMessageBytes",

@@ -179,6 +179,12 @@ const server = await startServer({
   },
   emulatorReset: config.emulatorReset,
   webhookAllowedHosts: config.webhookAllowedHosts,
+  events: {
+    publish: config.eventsPublish,
+    pubsubEmulatorHost: config.pubsubEmulatorHost,
+    outboxMax: config.eventsOutboxMax,
+    missingTopicSeconds: config.eventsMissingTopicSeconds,
+  },
   tls,
   onInternalError: (error) => log.error({ err: error }, "internal error"),
 }).catch((error: unknown) => {

@@ -35,6 +35,8 @@ import { createInFlight } from "./limits/in-flight.js";
 import { inFlightInterceptor } from "./limits/in-flight-interceptor.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits/limits.js";
 import { startSweeper } from "./lifecycle/sweeper.js";
+import { startEventRelay } from "./events/event-relay.js";
+import { createPubSubPublisher } from "./events/pubsub-publisher.js";
 import { createMetrics } from "./observability/metrics.js";
 import { createOpsRoute } from "./observability/ops-routes.js";
 import { rpcObserver } from "./observability/rpc-observer.js";
@@ -103,6 +105,19 @@ export interface ServerOptions {
   readonly limits?: Partial<Limits>;
   /** Answers END_USER turns in VIRTUAL_AGENT_STAGE; the agent's fulfillment webhook when not given. */
   readonly virtualAgent?: VirtualAgent;
+  /** Relay conversation events from the outbox to Pub/Sub; none relayed when not given (they wait in the outbox). */
+  readonly events?: EventsOptions;
+}
+
+export interface EventsOptions {
+  /** False publishes nothing: events wait in the outbox, within its bound. */
+  readonly publish: boolean;
+  /** host:port of a Pub/Sub emulator; undefined publishes to Google with Google credentials. */
+  readonly pubsubEmulatorHost: string | undefined;
+  /** Most events kept unpublished; past it the oldest are dropped. */
+  readonly outboxMax: number;
+  /** How long an event for a missing topic is retried before it is dropped. */
+  readonly missingTopicSeconds: number;
 }
 
 export interface Server {
@@ -285,6 +300,19 @@ export async function startServer(options: ServerOptions): Promise<Server> {
           onError: options.onInternalError,
         })
       : undefined;
+  // A side path: calls only write the outbox, this publishes it whenever Pub/Sub answers.
+  const relay =
+    options.events === undefined
+      ? undefined
+      : startEventRelay({
+          database,
+          publisher: createPubSubPublisher({ emulatorHost: options.events.pubsubEmulatorHost, timeoutMs: 30_000 }),
+          log: options.log,
+          metrics: metrics.events,
+          publish: options.events.publish,
+          outboxMax: options.events.outboxMax,
+          missingTopicSeconds: options.events.missingTopicSeconds,
+        });
   return {
     port: listener.port,
     database,
@@ -292,6 +320,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     async close(graceMs) {
       await listener.close(graceMs);
       await sweeper?.stop();
+      await relay?.stop();
     },
   };
 }

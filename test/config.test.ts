@@ -28,6 +28,10 @@ describe("loadConfig", () => {
       idleTimeoutSeconds: 300,
       emulatorReset: false,
       webhookAllowedHosts: { kind: "list", loopback: true, hosts: [], suffixes: [] },
+      eventsPublish: true,
+      pubsubEmulatorHost: undefined,
+      eventsOutboxMax: 1_000_000,
+      eventsMissingTopicSeconds: 600,
     });
   });
 

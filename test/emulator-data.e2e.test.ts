@@ -58,6 +58,12 @@ async function seed(clients: Clients, project: string): Promise<void> {
   // Its participants and transcript go with the project too.
   const caller = await clients.participants.createParticipant({ parent: call.name, participant: { role: 3 } });
   await clients.participants.analyzeContent({ participant: caller.name, input: { case: "textInput", value: { text: "Hello", languageCode: "en-US" } } });
+  // A profile with a notification topic: its CONVERSATION_STARTED waits in the outbox (this server publishes nothing).
+  const notifying = await clients.profiles.createConversationProfile({
+    parent,
+    conversationProfile: { displayName: "Notifying", notificationConfig: { topic: `projects/${project}/topics/conversation-events` } },
+  });
+  await startConversation(clients, parent, notifying, "notified-call");
 }
 
 async function reset(baseUrl: string, path: string): Promise<{ status: number; body: unknown }> {
@@ -171,8 +177,10 @@ describe("export and import (node dist/cli.js)", () => {
     expect(exported).toMatchObject({ code: 0, stderr: expect.stringMatching(/^exported project alpha: /) });
     const saved = JSON.parse(await readFile(file, "utf8")) as { project: string; tables: Record<string, unknown[]> };
     expect(saved.project).toBe("alpha");
-    expect(saved.tables.conversations).toHaveLength(3);
-    expect(saved.tables.conversation_profiles).toHaveLength(3);
+    expect(saved.tables.conversations).toHaveLength(4);
+    expect(saved.tables.conversation_profiles).toHaveLength(4);
+    // Pending events are work in flight, not data: a copy must not publish them again.
+    expect(saved.tables).not.toHaveProperty("event_outbox");
     expect(saved.tables.profile_phone_numbers).toHaveLength(2);
     expect(saved.tables.fulfillments).toHaveLength(1);
     expect(saved.tables.participants).toHaveLength(1);

@@ -16,7 +16,8 @@ import { conversationListPage, conversationListStatement, type ListedRow } from 
 import { currentCallSignal, withCallSignal } from "./call-signal.js";
 import type { Database } from "./database.js";
 import { createCallBatcher } from "./call-batcher.js";
-import { toInterval } from "./timestamps.js";
+import { EVENT_CONVERSATION_FINISHED, EVENT_CONVERSATION_STARTED, insertConversationEvents } from "./event-outbox-sql.js";
+import { sqlTimestampFromMicros, toInterval } from "./timestamps.js";
 
 export interface ConversationStoreOptions {
   /** Running conversations complete by themselves this long after they start. */
@@ -77,7 +78,8 @@ function profileSnapshot(table: string): string {
 // One round trip: look the profile up, decide the stage from it, take a free
 // telephony number when the profile has numbers, and insert. The outer SELECT
 // always returns one row, so a missing profile, a refused stage, a taken ID
-// and exhausted numbers are told apart without a second query.
+// and exhausted numbers are told apart without a second query. A profile with
+// a notification topic gets CONVERSATION_STARTED in the outbox by the insert.
 //
 // A number is taken by writing its holder on the number's own row, chosen
 // FOR UPDATE SKIP LOCKED: concurrent creates skip a number another is taking,
@@ -119,6 +121,8 @@ WITH profile AS (
   WHERE EXISTS (SELECT 1 FROM accepted) AND (NOT has_numbers OR EXISTS (SELECT 1 FROM number))
   ON CONFLICT DO NOTHING
   RETURNING *
+), started AS (
+  ${insertConversationEvents(EVENT_CONVERSATION_STARTED, "inserted")}
 )
 SELECT (SELECT has_agent FROM profile) AS has_agent, (SELECT has_numbers FROM profile) AS has_numbers,
   (SELECT phone_number FROM number) AS assigned_number,
@@ -194,6 +198,8 @@ WITH request AS (
   ORDER BY a.project, a.location, a.id
   ON CONFLICT DO NOTHING
   RETURNING *
+), started AS (
+  ${insertConversationEvents(EVENT_CONVERSATION_STARTED, "inserted")}
 )
 SELECT asked.key_index, asked.has_agent, asked.has_numbers, number.phone_number AS assigned_number, asked.taken, created.*
 FROM asked
@@ -254,7 +260,8 @@ const MAX_GET_BATCH = 128;
 // concurrent completes queue on the row lock and each re-reads the winner's
 // end_time, so exactly one sets it and all return the same value. An expired
 // conversation ends at its time-to-live, never later. The same statement hands
-// the conversation's telephony number back.
+// the conversation's telephony number back, and writes CONVERSATION_FINISHED
+// for every complete, of a completed conversation too (as Google documents).
 const COMPLETE = {
   name: "conversation_complete",
   text: `
@@ -265,6 +272,8 @@ WITH completed AS (
 ), released AS (
   UPDATE profile_phone_numbers SET holder_location = NULL, holder_id = NULL, held_until = NULL
   WHERE project = $3 AND holder_location = $4 AND holder_id = $5 AND EXISTS (SELECT 1 FROM completed)
+), finished AS (
+  ${insertConversationEvents(EVENT_CONVERSATION_FINISHED, "completed")}
 )
 SELECT ${CONVERSATION_COLUMNS} FROM completed`,
 };

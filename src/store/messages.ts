@@ -6,6 +6,7 @@ import { storedLocation, type ConversationChildName, type ResourceName } from ".
 import type { PageCursor } from "../domain/page-token.js";
 import { EFFECTIVE_END_TIME, IS_VISIBLE } from "./conversation-row.js";
 import type { Database } from "./database.js";
+import { EVENT_NEW_MESSAGE, insertEvents } from "./event-outbox-sql.js";
 import { MESSAGE_COLUMNS, toMessage, type MessageRow } from "./message-row.js";
 import { conversationNotFound, conversationNotInProgress, participantNotFound } from "./participants.js";
 import { sqlTimestampFromMicros, toInterval } from "./timestamps.js";
@@ -80,7 +81,8 @@ const ROLE_END_USER = 3;
 // SELECT always returns one row, so each refusal is told apart without a
 // second query. A Complete that commits while this runs does not make the
 // turn late: its create_time (now(), the statement's start) precedes the
-// end_time that Complete writes.
+// end_time that Complete writes. A profile with a new message topic gets
+// NEW_MESSAGE in the outbox by the insert.
 //
 // Two calls with the same new request_id race to the unique index: the
 // second waits for the first and inserts nothing, and its snapshot cannot see
@@ -91,8 +93,11 @@ const ADD_TURN = {
   SELECT conversation_stage, ${EFFECTIVE_END_TIME} IS NULL AS in_progress,
     initial_profile -> 'humanAgentAssistantConfig' AS assistant_config,
     COALESCE(initial_profile -> 'automatedAgentConfig' ->> 'agent', '') AS agent,
-    initial_profile ->> 'languageCode' AS profile_language
+    initial_profile ->> 'languageCode' AS profile_language,
+    initial_profile -> 'newMessageEventNotificationConfig' AS message_events
   FROM conversations WHERE project = $3 AND location = $4 AND id = $5 AND ${IS_VISIBLE}
+  -- Orders the conversation's messages and its complete, so their events are written in commit order.
+  FOR NO KEY UPDATE
 ), participant AS (
   SELECT role FROM participants WHERE project = $3 AND location = $4 AND conversation_id = $5 AND id = $6
 ), earlier AS (
@@ -107,6 +112,15 @@ const ADD_TURN = {
       AND char_length($8) > ${MAX_VIRTUAL_AGENT_TEXT})
   ON CONFLICT DO NOTHING
   RETURNING ${MESSAGE_COLUMNS}, automated_reply
+), event AS (
+  ${insertEvents(EVENT_NEW_MESSAGE, {
+    from: "inserted, conversation",
+    project: "$3",
+    location: "$4",
+    conversationId: "$5",
+    config: "conversation.message_events",
+    message: "to_jsonb(inserted) - 'automated_reply'",
+  })}
 )
 SELECT conversation.*, (SELECT role FROM participant) AS role, EXISTS (SELECT 1 FROM earlier) AS repeated, turn.*
 FROM (VALUES (1)) AS one
@@ -115,11 +129,17 @@ LEFT JOIN (SELECT * FROM inserted UNION ALL SELECT * FROM earlier) AS turn ON tr
 };
 
 // The reply to a turn: the AUTOMATED_AGENT message, and the reply kept on the
-// turn it answers, in one statement. $1..$3 the conversation's key, $4 the
-// turn's ID, $5 the reply's ID, $6 its text, $7 its language, $8 the record.
+// turn it answers, in one statement, with its NEW_MESSAGE event when the
+// profile has a topic for it. $1..$3 the conversation's key, $4 the turn's ID,
+// $5 the reply's ID, $6 its text, $7 its language, $8 the record.
 const ADD_AUTOMATED_REPLY = {
   name: "message_add_automated_reply",
-  text: `WITH kept AS (
+  text: `WITH conversation AS (
+  SELECT initial_profile -> 'newMessageEventNotificationConfig' AS message_events
+  FROM conversations WHERE project = $1 AND location = $2 AND id = $3
+  -- As in ADD_TURN: events of one conversation are written in commit order.
+  FOR NO KEY UPDATE
+), kept AS (
   UPDATE messages SET automated_reply = $8::jsonb
   WHERE project = $1 AND location = $2 AND conversation_id = $3 AND id = $4
 ), inserted AS (
@@ -130,6 +150,15 @@ const ADD_AUTOMATED_REPLY = {
     2, $6, $7
   WHERE $6 <> ''
   RETURNING ${MESSAGE_COLUMNS}
+), event AS (
+  ${insertEvents(EVENT_NEW_MESSAGE, {
+    from: "inserted, conversation",
+    project: "$1",
+    location: "$2",
+    conversationId: "$3",
+    config: "conversation.message_events",
+    message: "to_jsonb(inserted)",
+  })}
 )
 SELECT * FROM inserted`,
 };

@@ -12,6 +12,13 @@ export interface ProjectTable {
   readonly columns: readonly string[];
 }
 
+/**
+ * Tables of a project's work in flight rather than its data: erased with the
+ * project (a reset drops its pending events) but never exported or imported,
+ * as an event published once must not be published again from a copy.
+ */
+const TRANSIENT_TABLES = new Set(["event_outbox"]);
+
 /** Rows by table name, each row the JSON of a table row (column name to value). */
 export type ProjectRows = Record<string, Array<Record<string, unknown>>>;
 
@@ -43,7 +50,7 @@ export async function deleteProjectData(database: Queryable, project: string | u
 
 /** Every row of `project`, by table, in one statement; rows in a stable order so exports diff well. */
 export async function readProjectData(database: Queryable, project: string): Promise<ProjectRows> {
-  const tables = await projectTables(database);
+  const tables = (await projectTables(database)).filter((table) => !TRANSIENT_TABLES.has(table.name));
   if (tables.length === 0) return {};
   const selects = tables.map((table) => {
     const columns = table.columns.map(quote).join(", ");
@@ -72,7 +79,7 @@ export async function writeProjectData(
   return database.transaction(async (tx) => {
     const tables = new Map((await projectTables(tx)).map((table) => [table.name, table]));
     for (const [name, rows] of Object.entries(data)) {
-      const table = tables.get(name);
+      const table = TRANSIENT_TABLES.has(name) ? undefined : tables.get(name);
       if (table === undefined) throw new ImportError(`tables.${name}: no such table holds project data here`);
       rows.forEach((row, i) => {
         if (row.project !== project) throw new ImportError(`tables.${name}[${i}].project is ${JSON.stringify(row.project)}, not ${JSON.stringify(project)}`);

@@ -1,4 +1,5 @@
 import type { Database } from "./database.js";
+import { EVENT_CONVERSATION_FINISHED, insertConversationEvents } from "./event-outbox-sql.js";
 import { toInterval } from "./timestamps.js";
 
 // Background upkeep, safe with any number of replicas sweeping at once: each
@@ -8,17 +9,23 @@ import { toInterval } from "./timestamps.js";
 const BATCH = 1000;
 
 // Writes end_time = start_time + ttl on conversations whose time-to-live has
-// passed; reads already show them completed, this makes it stored.
+// passed; reads already show them completed, this makes it stored, and writes
+// their CONVERSATION_FINISHED events.
 const COMPLETE_EXPIRED = {
   name: "sweep_complete_expired",
-  text: `UPDATE conversations SET end_time = start_time + $1::interval
-WHERE ctid IN (
-  SELECT ctid FROM conversations
-  WHERE end_time IS NULL AND start_time <= now() - $1::interval
-  LIMIT $2
-  FOR UPDATE SKIP LOCKED
+  text: `WITH completed AS (
+  UPDATE conversations SET end_time = start_time + $1::interval
+  WHERE ctid IN (
+    SELECT ctid FROM conversations
+    WHERE end_time IS NULL AND start_time <= now() - $1::interval
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+  )
+  RETURNING project, location, id, initial_profile
+), finished AS (
+  ${insertConversationEvents(EVENT_CONVERSATION_FINISHED, "completed")}
 )
-RETURNING 1`,
+SELECT 1 FROM completed`,
 };
 
 // Deletes up to $2 messages of conversations that ended longer ago than the

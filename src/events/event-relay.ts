@@ -1,0 +1,122 @@
+import type { Logger } from "pino";
+import type { EventMetrics } from "../observability/metrics.js";
+import type { Database } from "../store/database.js";
+import { readBacklog, relayBatch, trimOutbox } from "../store/event-outbox.js";
+import { publishEvents } from "./publish-events.js";
+import type { EventPublisher } from "./pubsub-publisher.js";
+
+export interface EventRelayOptions {
+  readonly database: Database;
+  readonly publisher: EventPublisher;
+  /** False only keeps the outbox within its bound and measured: nothing is published. */
+  readonly publish: boolean;
+  readonly log: Logger;
+  readonly metrics: EventMetrics;
+  /** Most events kept unpublished; past it the oldest are dropped. */
+  readonly outboxMax: number;
+  /** How long an event for a missing topic is retried before it is dropped. */
+  readonly missingTopicSeconds: number;
+  /** Events claimed per transaction. */
+  readonly batchSize?: number;
+  /** How often to look for events without being woken (retries falling due, a lost LISTEN). */
+  readonly pollMs?: number;
+  /** How often to enforce the bound and measure the backlog. */
+  readonly upkeepMs?: number;
+}
+
+export interface EventRelay {
+  /** Stops relaying: publishes under way count as failed (retried by whoever relays next); nothing is drained. */
+  stop(): Promise<void>;
+}
+
+const CHANNEL = "conversation_events";
+
+/**
+ * Relays the outbox to Pub/Sub until stopped: woken by the outbox's NOTIFY
+ * (migration 009) as a change commits, and by a poll for retries. Any number
+ * of relays may share a database (see store/event-outbox.ts).
+ */
+export function startEventRelay(options: EventRelayOptions): EventRelay {
+  const { database, log, metrics } = options;
+  const batchSize = options.batchSize ?? 100;
+  const pollMs = options.pollMs ?? 1000;
+  const stopping = new AbortController();
+  let woken = false;
+  let wake: (() => void) | undefined;
+  const nudge = () => {
+    woken = true;
+    wake?.();
+  };
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref();
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => (wake = undefined));
+
+  let unlisten: (() => Promise<void>) | undefined;
+  const listen = async (): Promise<void> => {
+    if (stopping.signal.aborted) return;
+    try {
+      unlisten = await database.listen(CHANNEL, nudge, (error) => {
+        unlisten = undefined;
+        log.warn({ err: error }, "events relay: lost its LISTEN connection; polling until it is back");
+        setTimeout(() => void listen(), pollMs).unref();
+      });
+      if (stopping.signal.aborted) await unlisten();
+      // Events written while nobody listened.
+      nudge();
+    } catch {
+      setTimeout(() => void listen(), pollMs).unref();
+    }
+  };
+  if (options.publish) void listen();
+
+  const relay = async (): Promise<void> => {
+    let failures = 0;
+    while (!stopping.signal.aborted) {
+      woken = false;
+      let claimed = 0;
+      try {
+        const outcomes = await relayBatch(database, batchSize, (events) =>
+          publishEvents(events, { ...options, signal: stopping.signal }),
+        );
+        claimed = outcomes.length;
+        failures = 0;
+      } catch (error) {
+        failures++;
+        if (failures === 1) log.warn({ err: error }, "events relay: the outbox is unreachable; retrying");
+      }
+      // A batch just settled may have let a conversation's next event through.
+      if (claimed > 0 || stopping.signal.aborted) continue;
+      if (!woken) await pause(failures > 0 ? Math.min(pollMs * failures, 10 * pollMs) : pollMs);
+    }
+  };
+  const running = options.publish ? relay() : Promise.resolve();
+
+  const upkeep = setInterval(() => {
+    void (async () => {
+      const dropped = await trimOutbox(database, options.outboxMax);
+      if (dropped > 0) {
+        metrics.observeDropped("outbox_full", dropped);
+        log.warn({ dropped, outboxMax: options.outboxMax }, `conversation events dropped: the outbox holds at most ${options.outboxMax}`);
+      }
+      metrics.observeBacklog(await readBacklog(database));
+    })().catch(() => {});
+  }, options.upkeepMs ?? 5000);
+  upkeep.unref();
+
+  return {
+    async stop() {
+      stopping.abort();
+      clearInterval(upkeep);
+      nudge();
+      await running;
+      await unlisten?.();
+      await options.publisher.close();
+    },
+  };
+}

@@ -1,0 +1,223 @@
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fromBinary, fromJsonString } from "@bufbuild/protobuf";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConversationEventSchema, ConversationEvent_Type, type ConversationEvent } from "../src/gen/google/cloud/dialogflow/v2/conversation_event_pb.js";
+import { startServer, type Server } from "../src/server.js";
+import { pubsubEmulatorUnavailable, startPubSubEmulator, type PubSubEmulator } from "./support/pubsub-emulator.js";
+import { startService } from "./support/service-process.js";
+import { createClients, startTestServer, type Clients, type TestServer } from "./support/test-server.js";
+
+// Conversation events through Google's own Pub/Sub emulator, one for the
+// whole file: what a subscriber receives for each change, in each format,
+// through a Pub/Sub outage, with two replicas, and across a crash.
+
+const unavailable = pubsubEmulatorUnavailable();
+const PROJECT = "events-test";
+const parent = `projects/${PROJECT}/locations/global`;
+let topics = 0;
+
+describe.skipIf(unavailable !== undefined)(`conversation events on Pub/Sub${unavailable === undefined ? "" : ` (skipped: ${unavailable})`}`, () => {
+  let emulator: PubSubEmulator;
+  let test: TestServer;
+  let clients: Clients;
+  const events = (host: string) => ({ publish: true, pubsubEmulatorHost: host, outboxMax: 100_000, missingTopicSeconds: 600 });
+
+  beforeAll(async () => {
+    emulator = await startPubSubEmulator();
+    test = await startTestServer({ events: events(emulator.host) });
+    clients = createClients("grpc", test.baseUrl);
+  }, 90_000);
+  afterAll(async () => {
+    await test?.stop();
+    await emulator?.stop();
+  });
+
+  /** A topic with a subscription, named in the form the profile will use. */
+  async function newTopic(form: "plain" | "located" = "plain"): Promise<{ name: string; subscription: string }> {
+    const id = `events-${++topics}`;
+    await emulator.createTopicWithSubscription(PROJECT, id);
+    const name = form === "plain" ? `projects/${PROJECT}/topics/${id}` : `projects/${PROJECT}/locations/global/topics/${id}`;
+    return { name, subscription: `${id}-sub` };
+  }
+
+  async function profileWith(topic: string, messageFormat: "PROTO" | "JSON" | undefined = undefined, on: Clients = clients) {
+    const format = messageFormat === undefined ? 0 : messageFormat === "PROTO" ? 1 : 2;
+    return on.profiles.createConversationProfile({
+      parent,
+      conversationProfile: {
+        displayName: "Notifying",
+        notificationConfig: { topic, messageFormat: format },
+        newMessageEventNotificationConfig: { topic, messageFormat: format },
+      },
+    });
+  }
+
+  /** Pulls until `count` events arrived, then a little longer to see any extra. */
+  async function receive(subscription: string, count: number, format: "PROTO" | "JSON" = "PROTO"): Promise<ConversationEvent[]> {
+    const received: ConversationEvent[] = [];
+    const deadline = Date.now() + 30_000;
+    while (received.length < count && Date.now() < deadline) {
+      for (const { data } of await emulator.pull(PROJECT, subscription)) {
+        received.push(format === "JSON" ? fromJsonString(ConversationEventSchema, data.toString("utf8")) : fromBinary(ConversationEventSchema, data));
+      }
+      if (received.length < count) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const { data } of await emulator.pull(PROJECT, subscription)) {
+      received.push(format === "JSON" ? fromJsonString(ConversationEventSchema, data.toString("utf8")) : fromBinary(ConversationEventSchema, data));
+    }
+    return received;
+  }
+
+  const typeOf = (event: ConversationEvent) => ConversationEvent_Type[event.type];
+
+  it("publishes started, a new message for end user and human agent turns, and finished for every complete, in order (PROTO, located topic)", async () => {
+    const topic = await newTopic("located");
+    const profile = await profileWith(topic.name);
+    const conversation = await clients.conversations.createConversation({ parent, conversation: { conversationProfile: profile.name } });
+    const name = conversation.name;
+    for (const [role, text] of [[3, "Hello, I need help"], [1, "Hi, how can I help?"]] as const) {
+      const participant = await clients.participants.createParticipant({ parent: name, participant: { role } });
+      await clients.participants.analyzeContent({ participant: participant.name, input: { case: "textInput", value: { text, languageCode: "en-US" } } });
+    }
+    await clients.conversations.completeConversation({ name });
+    // Completing a completed conversation publishes CONVERSATION_FINISHED again, as Google documents.
+    await clients.conversations.completeConversation({ name });
+
+    const received = await receive(topic.subscription, 5);
+    expect(received.map(typeOf)).toEqual(["CONVERSATION_STARTED", "NEW_MESSAGE", "NEW_MESSAGE", "CONVERSATION_FINISHED", "CONVERSATION_FINISHED"]);
+    expect(received.every((event) => event.conversation === name)).toBe(true);
+    const messages = received.flatMap((event) => (event.payload.case === "newMessagePayload" ? [event.payload.value] : []));
+    expect(messages.map((message) => [message.content, message.participantRole])).toEqual([["Hello, I need help", 3], ["Hi, how can I help?", 1]]);
+    expect(messages[0]!.name).toMatch(new RegExp(`^${name}/messages/`));
+  });
+
+  it("publishes proto3 JSON when the profile asks for JSON (projects/P/topics/T)", async () => {
+    const topic = await newTopic("plain");
+    const profile = await profileWith(topic.name, "JSON");
+    const conversation = await clients.conversations.createConversation({ parent, conversation: { conversationProfile: profile.name } });
+    await clients.conversations.completeConversation({ name: conversation.name });
+    const received = await receive(topic.subscription, 2, "JSON");
+    expect(received.map(typeOf)).toEqual(["CONVERSATION_STARTED", "CONVERSATION_FINISHED"]);
+    expect(received[0]!.conversation).toBe(conversation.name);
+  });
+
+  it("publishes nothing for a profile without topics", async () => {
+    const topic = await newTopic();
+    const profile = await clients.profiles.createConversationProfile({ parent, conversationProfile: { displayName: "Quiet" } });
+    const conversation = await clients.conversations.createConversation({ parent, conversation: { conversationProfile: profile.name } });
+    await clients.conversations.completeConversation({ name: conversation.name });
+    expect(await receive(topic.subscription, 0)).toEqual([]);
+  });
+
+  it("publishes CONVERSATION_FINISHED when the sweep completes a conversation at its time-to-live", async () => {
+    const short = await startTestServer({ events: events(emulator.host), conversationTtlSeconds: 1, sweepIntervalSeconds: 1 });
+    try {
+      const on = createClients("grpc", short.baseUrl);
+      const topic = await newTopic();
+      const profile = await profileWith(topic.name, undefined, on);
+      const conversation = await on.conversations.createConversation({ parent, conversation: { conversationProfile: profile.name } });
+      const received = await receive(topic.subscription, 2);
+      expect(received.map(typeOf)).toEqual(["CONVERSATION_STARTED", "CONVERSATION_FINISHED"]);
+      expect(received[1]!.conversation).toBe(conversation.name);
+    } finally {
+      await short.stop();
+    }
+  });
+
+  it("answers calls while Pub/Sub is stopped, and publishes every event, in order per conversation, once it resumes", async () => {
+    const topic = await newTopic();
+    const profile = await profileWith(topic.name);
+    emulator.pause();
+    let created: string[];
+    try {
+      created = await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const conversation = await clients.conversations.createConversation({ parent, conversation: { conversationProfile: profile.name } });
+          await clients.conversations.completeConversation({ name: conversation.name });
+          return conversation.name;
+        }),
+      );
+      // Every call was answered while Pub/Sub did not answer at all.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    } finally {
+      emulator.resume();
+    }
+    const received = await receive(topic.subscription, 20);
+    expect(received).toHaveLength(20);
+    for (const name of created) {
+      expect(received.filter((event) => event.conversation === name).map(typeOf)).toEqual(["CONVERSATION_STARTED", "CONVERSATION_FINISHED"]);
+    }
+  }, 60_000);
+
+  it("publishes each event once with two replicas relaying one database", async () => {
+    const replica: Server = await startServer({
+      database: test.testDatabase.database,
+      host: "127.0.0.1",
+      port: 0,
+      conversationTtlSeconds: 86_400,
+      purgeAfterSeconds: 86_400 * 30,
+      log: pino({ level: "silent" }),
+      onInternalError: () => {},
+      events: events(emulator.host),
+    });
+    try {
+      const other = createClients("grpc", `http://127.0.0.1:${replica.port}`);
+      const topic = await newTopic();
+      const profile = await profileWith(topic.name);
+      const names = await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const on = i % 2 === 0 ? clients : other;
+          const conversation = await on.conversations.createConversation({ parent, conversation: { conversationProfile: profile.name } });
+          await on.conversations.completeConversation({ name: conversation.name });
+          return conversation.name;
+        }),
+      );
+      const received = await receive(topic.subscription, 80);
+      expect(received).toHaveLength(80);
+      for (const name of names) {
+        expect(received.filter((event) => event.conversation === name).map(typeOf)).toEqual(["CONVERSATION_STARTED", "CONVERSATION_FINISHED"]);
+      }
+    } finally {
+      // The replica shares the test's database, which the test server closes.
+      await replica.close();
+    }
+  }, 60_000);
+
+  it("publishes the events pending when the service was killed -9, after it restarts", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "conversation-events-"));
+    await chmod(dir, 0o755);
+    const env = { PUBSUB_EMULATOR_HOST: emulator.host };
+    const args = ["--port", "0", "--data-dir", join(dir, "data")];
+    let first = startService(args, env);
+    try {
+      const on = createClients("grpc", `http://127.0.0.1:${await first.serving}`);
+      const topic = await newTopic();
+      const profile = await profileWith(topic.name, undefined, on);
+      emulator.pause();
+      let names: string[];
+      try {
+        names = await Promise.all(
+          Array.from({ length: 5 }, async () => (await on.conversations.createConversation({ parent, conversation: { conversationProfile: profile.name } })).name),
+        );
+        first.child.kill("SIGKILL");
+        await first.exited;
+      } finally {
+        emulator.resume();
+      }
+      first = startService(args, env);
+      await first.serving;
+      const received = await receive(topic.subscription, 5);
+      // At least once: the killed process may have handed some to Pub/Sub before it died.
+      expect(new Set(received.map((event) => event.conversation))).toEqual(new Set(names));
+      expect(received.every((event) => typeOf(event) === "CONVERSATION_STARTED")).toBe(true);
+    } finally {
+      first.child.kill("SIGTERM");
+      await first.exited;
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
