@@ -212,6 +212,34 @@ describe("the web console", () => {
     await expect.poll(() => rowIds(page)).toContain("made-in-console");
   });
 
+  it("creates a conversation from the keyboard: Enter in the ID field submits the dialog", async () => {
+    const page = await openConsole(`?parent=${PARENT}`);
+    await expect.poll(() => rowIds(page)).toContain("call-01");
+    await page.locator("#new-conversation").focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("#dialog").isVisible()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("create-profile");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("create-id");
+    await page.keyboard.type("made-by-enter");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("#detail-heading").textContent()).toBe("Conversation made-by-enter");
+    const created = await clients.conversations.getConversation({ name: `${PARENT}/conversations/made-by-enter` });
+    expect(created.lifecycleState).toBe(Conversation_LifecycleState.IN_PROGRESS);
+  });
+
+  it("cancels the New conversation dialog with its Cancel button, creating nothing", async () => {
+    const page = await openConsole(`?parent=${PARENT}`);
+    await expect.poll(() => rowIds(page)).toContain("call-01");
+    await page.click("#new-conversation");
+    await page.fill("#create-id", "never-made");
+    await page.locator("#dialog button", { hasText: "Cancel" }).focus();
+    await page.keyboard.press("Space");
+    await expect.poll(() => page.locator("#dialog").isVisible()).toBe(false);
+    const listed = await listAll(clients, PARENT);
+    expect(listed.some((c) => c.name.endsWith("/never-made"))).toBe(false);
+  });
+
   it("pages through more conversations than fit on a page", async () => {
     const parent = "projects/console-paging/locations/global";
     const profile = await createHumanProfile(clients, parent);
