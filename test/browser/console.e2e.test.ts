@@ -69,7 +69,8 @@ describe("the web console", () => {
 
   const rowIds = (page: Page) => page.locator("#conversations tbody th a").allTextContents();
   const cell = (page: Page, id: string, label: string) => page.locator(`#conversations tbody tr:has(a[data-id="${id}"]) [data-label="${label}"]`).innerText();
-  const field = (page: Page, path: string) => page.locator(`#detail dd[data-field="${path}"]`).innerText();
+  // textContent: nested settings sit in collapsed groups, which innerText reads as empty.
+  const field = (page: Page, path: string) => page.locator(`#detail dd[data-field="${path}"]`).textContent();
   const localTime = (timestamp: Timestamp | undefined) =>
     timestamp === undefined
       ? "unset"
