@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
@@ -15,6 +16,7 @@ import { consolePages, LOCALE, TIME_ZONE, tabTo } from "./console-page.js";
 // agent's webhook, a real HTTP server here), and its details grouped.
 
 const PARENT = "projects/console-chat/locations/global";
+const ARTIFACTS = new URL("../../test-results/", import.meta.url).pathname;
 
 describe("the console's conversation transcript", () => {
   let test: TestServer;
@@ -24,6 +26,7 @@ describe("the console's conversation transcript", () => {
   const pages = consolePages(() => browser, () => test.baseUrl);
 
   beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
     webhook = createServer((request, response) => {
       let body = "";
       request.on("data", (chunk: Buffer) => (body += chunk.toString()));
@@ -87,6 +90,7 @@ describe("the console's conversation transcript", () => {
       `Human agent ${agent.name.split("/").pop()}`,
     ]);
     expect(await page.locator("#transcript").getAttribute("role")).toBe("log");
+    await page.screenshot({ path: `${ARTIFACTS}console-transcript-1280x800.png`, fullPage: true });
   });
 
   it("refreshes the transcript while the conversation is open, and stops asking once it is closed", async () => {
@@ -213,5 +217,7 @@ describe("the console's conversation transcript", () => {
     await expect.poll(() => page.locator("#transcript li").count()).toBe(1);
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     expect(await page.locator("#turn-send").isVisible()).toBe(true);
+    await page.locator("#transcript").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${ARTIFACTS}console-transcript-phone.png`, fullPage: true });
   });
 });
