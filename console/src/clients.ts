@@ -2,10 +2,12 @@ import { Code, ConnectError, createClient, type Client, type Interceptor } from 
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { ConversationProfiles } from "../../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { Conversations } from "../../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { Participants } from "../../src/gen/google/cloud/dialogflow/v2/participant_pb.js";
 
 export interface ConsoleClients {
   readonly conversations: Client<typeof Conversations>;
   readonly profiles: Client<typeof ConversationProfiles>;
+  readonly participants: Client<typeof Participants>;
 }
 
 /** Asks the person for a token; undefined when they decline. */
@@ -51,5 +53,9 @@ export function createConsoleClients(askToken: AskToken): ConsoleClients {
     useBinaryFormat: true,
     interceptors: [bearerTokenInterceptor(askToken)],
   });
-  return { conversations: createClient(Conversations, transport), profiles: createClient(ConversationProfiles, transport) };
+  return {
+    conversations: createClient(Conversations, transport),
+    profiles: createClient(ConversationProfiles, transport),
+    participants: createClient(Participants, transport),
+  };
 }

@@ -1,7 +1,9 @@
 import { byId, fill, h, type Child } from "./elements.js";
 
 // Modal questions as <dialog>: focus is trapped and Escape cancels, in
-// Chromium and Firefox alike.
+// Chromium and Firefox alike. The primary action is the form's only submit
+// button, so Enter in a field submits it (implicit submission picks the first
+// submit button); the other actions are plain buttons that close the dialog.
 
 /** Shows a modal dialog and resolves with the button value it closed with ("" on Escape). */
 export function showDialog(title: string, body: readonly Child[], actions: readonly { label: string; value: string; primary?: boolean }[]): Promise<string> {
@@ -15,7 +17,11 @@ export function showDialog(title: string, body: readonly Child[], actions: reado
     h(
       "div",
       { class: "actions" },
-      ...actions.map((action) => h("button", { value: action.value, class: action.primary === true ? "primary" : undefined, formnovalidate: action.primary !== true }, action.label)),
+      ...actions.map((action) =>
+        action.primary === true
+          ? h("button", { value: action.value, class: "primary" }, action.label)
+          : h("button", { type: "button", value: action.value, onclick: () => dialog.close(action.value) }, action.label),
+      ),
     ),
   );
   fill(dialog, form);

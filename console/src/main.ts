@@ -2,6 +2,7 @@ import type { ConversationProfile } from "../../src/gen/google/cloud/dialogflow/
 import { ConversationProfileSchema } from "../../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { ConversationSchema, Conversation_LifecycleState } from "../../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { createConsoleClients } from "./clients.js";
+import { createConversationActivity, type ConversationActivity } from "./conversation-activity.js";
 import { createConversationInteractively } from "./create-conversation.js";
 import { countConversations } from "./counts.js";
 import { createConversationsView, PAGE_SIZES } from "./conversations-view.js";
@@ -38,6 +39,8 @@ let nextPageToken = "";
 let focusDetail = false;
 // Answers that arrive after the view moved on are dropped.
 let generation = 0;
+// The open conversation's participants, transcript and turn form.
+let activity: ConversationActivity | undefined;
 
 const parentForm = byId<HTMLFormElement>("parent-form");
 const parentInput = byId<HTMLInputElement>("parent-input");
@@ -119,7 +122,10 @@ function show(next: ConsoleState): void {
   if (filterChanged || pageTokens.length === 0) pageTokens = [""];
   conversationsView.setFilter(state.state, state.stage);
   fill(view, state.tab === "conversations" ? conversationsView.element : profilesView.element);
-  if (state.open === "") detail.hidden = true;
+  if (state.open === "") {
+    detail.hidden = true;
+    activity = undefined;
+  }
   void refreshAll(previous.parent !== state.parent || state.tab === "profiles");
 }
 
@@ -193,18 +199,30 @@ async function refreshDetail(): Promise<void> {
   focusDetail = false;
   try {
     if (state.tab === "conversations") {
-      const conversation = await clients.conversations.getConversation({ name: `${state.parent}/conversations/${state.open}` });
+      const name = `${state.parent}/conversations/${state.open}`;
+      if (activity?.conversation !== name) activity = createConversationActivity(clients, name);
+      const shown = activity;
+      const [conversation] = await Promise.all([clients.conversations.getConversation({ name }), shown.refresh()]);
       if (asked !== generation) return;
       const running = conversation.lifecycleState === Conversation_LifecycleState.IN_PROGRESS;
-      showDetail(detail, `Conversation ${state.open}`, ConversationSchema, conversation, [
-        { label: "Complete", id: "complete-conversation", primary: true, disabled: !running, run: () => void completeConversation(conversation.name) },
-      ], closeItem, takeFocus);
+      shown.setRunning(running);
+      showDetail(detail, {
+        heading: `Conversation ${state.open}`,
+        schema: ConversationSchema,
+        message: conversation,
+        actions: [{ label: "Complete", id: "complete-conversation", primary: true, disabled: !running, run: () => void completeConversation(conversation.name) }],
+        grouping: { inSummary: ["phoneNumber"], labels: { initialConversationProfile: "Profile snapshot", ingestedContextReferences: "Context references" } },
+        extra: shown.element,
+      }, closeItem, takeFocus);
     } else {
       const profile = await clients.profiles.getConversationProfile({ name: `${state.parent}/conversationProfiles/${state.open}` });
       if (asked !== generation) return;
-      showDetail(detail, profile.displayName || `Profile ${state.open}`, ConversationProfileSchema, profile, [
-        { label: "New conversation on this profile", id: "create-on-profile", run: () => void createConversation(profile.name) },
-      ], closeItem, takeFocus);
+      showDetail(detail, {
+        heading: profile.displayName || `Profile ${state.open}`,
+        schema: ConversationProfileSchema,
+        message: profile,
+        actions: [{ label: "New conversation on this profile", id: "create-on-profile", run: () => void createConversation(profile.name) }],
+      }, closeItem, takeFocus);
     }
   } catch (error) {
     if (asked === generation) showError(errorText(error));

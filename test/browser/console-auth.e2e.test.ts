@@ -76,6 +76,19 @@ describe("the web console with tokens required", () => {
     await page.close();
   });
 
+  it("uses the token when Enter is pressed in the token field", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${test.baseUrl}/console/?parent=${PARENT}`);
+    await expect.poll(() => page.locator("#dialog").isVisible()).toBe(true);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("token-input");
+    await page.keyboard.type(TOKENS.alphaReader);
+    await page.keyboard.press("Enter");
+    await expect.poll(() => rowIds(page)).toEqual(["guarded-1"]);
+    expect(await page.locator("#dialog").isVisible()).toBe(false);
+    expect(await page.locator("#error").isHidden()).toBe(true);
+    await page.close();
+  });
+
   it("shows the service's UNAUTHENTICATED message when the person declines, without asking again on refresh", async () => {
     const page = await browser.newPage();
     await page.goto(`${test.baseUrl}/console/?parent=${PARENT}`);

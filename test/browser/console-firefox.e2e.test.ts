@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Conversation_LifecycleState } from "../../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { createHumanProfile, startConversation } from "../support/fixtures.js";
 import { createClients, startTestServer, type Clients, type TestServer } from "../support/test-server.js";
-import { FIREFOX, openFirefox, type FirefoxPage } from "./firefox-bidi.js";
+import { Participant_Role } from "../../src/gen/google/cloud/dialogflow/v2/participant_pb.js";
+import { FIREFOX, KEYS, openFirefox, type FirefoxPage } from "./firefox-bidi.js";
 
 // The console in Firefox: the same page, a different engine (dialog, :has(),
 // Intl, Connect-Web's fetch). Runs where Firefox ESR is installed (.ci/run installs it).
@@ -20,6 +21,12 @@ describe.skipIf(!existsSync(FIREFOX))("the web console in Firefox", () => {
     clients = createClients("grpc", test.baseUrl);
     const profile = await createHumanProfile(clients, PARENT);
     for (const id of ["fox-1", "fox-2", "fox-3"]) await startConversation(clients, PARENT, profile, id);
+    const chat = await startConversation(clients, PARENT, profile, "fox-chat");
+    const caller = await clients.participants.createParticipant({ parent: chat.name, participant: { role: Participant_Role.END_USER } });
+    const agent = await clients.participants.createParticipant({ parent: chat.name, participant: { role: Participant_Role.HUMAN_AGENT } });
+    for (const [participant, text] of [[caller, "Hello"], [agent, "Hi, how can I help?"]] as const) {
+      await clients.participants.analyzeContent({ participant: participant.name, input: { case: "textInput", value: { text, languageCode: "en-US" } } });
+    }
     page = await openFirefox({ width: 1280, height: 800 });
   });
   afterAll(async () => {
@@ -33,8 +40,8 @@ describe.skipIf(!existsSync(FIREFOX))("the web console in Firefox", () => {
 
   it("lists, opens, completes after confirmation and filters", async () => {
     await page.navigate(`${test.baseUrl}/console/?parent=${PARENT}`);
-    await expect.poll(rowIds).toEqual(["fox-3", "fox-2", "fox-1"]);
-    await expect.poll(() => page.evaluate(`document.querySelector("#count-in-progress strong")?.textContent`)).toBe("3");
+    await expect.poll(rowIds).toEqual(["fox-chat", "fox-3", "fox-2", "fox-1"]);
+    await expect.poll(() => page.evaluate(`document.querySelector("#count-in-progress strong")?.textContent`)).toBe("4");
 
     await page.evaluate(`document.querySelector('a[data-id="fox-2"]').click()`);
     await expect.poll(() => field("lifecycleState")).toBe("IN_PROGRESS");
@@ -49,5 +56,29 @@ describe.skipIf(!existsSync(FIREFOX))("the web console in Firefox", () => {
     await page.evaluate(`(() => { const s = document.getElementById("filter-state"); s.value = "COMPLETED"; s.dispatchEvent(new Event("change")); })()`);
     await expect.poll(rowIds).toEqual(["fox-2"]);
     expect(await page.evaluate(`location.search`)).toContain("state=COMPLETED");
+  });
+
+  const turns = () => page.evaluate<string[][]>(`[...document.querySelectorAll("#transcript li")].map((li) => [li.dataset.role, li.querySelector(".turn-text").textContent])`);
+
+  it("shows the transcript oldest first and adds a turn typed into the form, sent with Enter", async () => {
+    await page.navigate(`${test.baseUrl}/console/?parent=${PARENT}&open=fox-chat`);
+    await expect.poll(turns).toEqual([["END_USER", "Hello"], ["HUMAN_AGENT", "Hi, how can I help?"]]);
+    await page.evaluate(`document.getElementById("turn-text").focus()`);
+    await page.type(`My parcel is late${KEYS.enter}`);
+    await expect.poll(turns).toEqual([["END_USER", "Hello"], ["HUMAN_AGENT", "Hi, how can I help?"], ["END_USER", "My parcel is late"]]);
+    const stored = await clients.conversations.listMessages({ parent: `${PARENT}/conversations/fox-chat` });
+    expect(stored.messages[0]?.content).toBe("My parcel is late");
+    expect(stored.messages[0]?.participantRole).toBe(Participant_Role.END_USER);
+  });
+
+  it("creates a conversation when Enter is pressed in the New conversation dialog", async () => {
+    await page.navigate(`${test.baseUrl}/console/?parent=${PARENT}`);
+    await expect.poll(rowIds).toContain("fox-1");
+    await page.evaluate(`document.getElementById("new-conversation").click()`);
+    await page.evaluate(`document.getElementById("create-id").focus()`);
+    await page.type(`fox-enter${KEYS.enter}`);
+    await expect.poll(() => page.evaluate(`document.getElementById("detail-heading")?.textContent`)).toBe("Conversation fox-enter");
+    const created = await clients.conversations.getConversation({ name: `${PARENT}/conversations/fox-enter` });
+    expect(created.lifecycleState).toBe(Conversation_LifecycleState.IN_PROGRESS);
   });
 });

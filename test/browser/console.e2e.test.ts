@@ -69,7 +69,8 @@ describe("the web console", () => {
 
   const rowIds = (page: Page) => page.locator("#conversations tbody th a").allTextContents();
   const cell = (page: Page, id: string, label: string) => page.locator(`#conversations tbody tr:has(a[data-id="${id}"]) [data-label="${label}"]`).innerText();
-  const field = (page: Page, path: string) => page.locator(`#detail dd[data-field="${path}"]`).innerText();
+  // textContent: nested settings sit in collapsed groups, which innerText reads as empty.
+  const field = (page: Page, path: string) => page.locator(`#detail dd[data-field="${path}"]`).textContent();
   const localTime = (timestamp: Timestamp | undefined) =>
     timestamp === undefined
       ? "unset"
@@ -210,6 +211,34 @@ describe("the web console", () => {
     expect(created.conversationProfile).toBe(humanProfile.name);
     expect(created.lifecycleState).toBe(Conversation_LifecycleState.IN_PROGRESS);
     await expect.poll(() => rowIds(page)).toContain("made-in-console");
+  });
+
+  it("creates a conversation from the keyboard: Enter in the ID field submits the dialog", async () => {
+    const page = await openConsole(`?parent=${PARENT}`);
+    await expect.poll(() => rowIds(page)).toContain("call-01");
+    await page.locator("#new-conversation").focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("#dialog").isVisible()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("create-profile");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("create-id");
+    await page.keyboard.type("made-by-enter");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("#detail-heading").textContent()).toBe("Conversation made-by-enter");
+    const created = await clients.conversations.getConversation({ name: `${PARENT}/conversations/made-by-enter` });
+    expect(created.lifecycleState).toBe(Conversation_LifecycleState.IN_PROGRESS);
+  });
+
+  it("cancels the New conversation dialog with its Cancel button, creating nothing", async () => {
+    const page = await openConsole(`?parent=${PARENT}`);
+    await expect.poll(() => rowIds(page)).toContain("call-01");
+    await page.click("#new-conversation");
+    await page.fill("#create-id", "never-made");
+    await page.locator("#dialog button", { hasText: "Cancel" }).focus();
+    await page.keyboard.press("Space");
+    await expect.poll(() => page.locator("#dialog").isVisible()).toBe(false);
+    const listed = await listAll(clients, PARENT);
+    expect(listed.some((c) => c.name.endsWith("/never-made"))).toBe(false);
   });
 
   it("pages through more conversations than fit on a page", async () => {

@@ -9,10 +9,15 @@ import { join } from "node:path";
 
 export const FIREFOX = "/usr/bin/firefox-esr";
 
+/** WebDriver's codes for keys that are not text. */
+export const KEYS = { enter: "\uE007", tab: "\uE004" } as const;
+
 export interface FirefoxPage {
   navigate(url: string): Promise<void>;
   /** Evaluates an expression (awaiting promises) and returns its JSON-able value. */
   evaluate<T>(expression: string): Promise<T>;
+  /** Types into the focused element as a keyboard would: text, or WebDriver key codes such as KEYS.enter. */
+  type(keys: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -80,6 +85,10 @@ export async function openFirefox(viewport: { width: number; height: number }): 
       if (result.type !== "success") throw new Error(`evaluate failed: ${result.exceptionDetails?.text ?? "unknown"}`);
       const text = result.result?.value;
       return (text === undefined ? undefined : JSON.parse(text)) as T;
+    },
+    async type(keys) {
+      const actions = [...keys].flatMap((value) => [{ type: "keyDown", value }, { type: "keyUp", value }]);
+      await send("input.performActions", { context, actions: [{ type: "key", id: "keyboard", actions }] });
     },
     async close() {
       socket.close();
