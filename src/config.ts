@@ -327,9 +327,14 @@ export function wantsHelp(argv: readonly string[]): boolean {
 }
 
 export function helpText(): string {
-  const rows = SETTINGS.map(
-    (item) => `  ${`${item.flag} <value>`.padEnd(28)} ${item.env.padEnd(18)} ${item.description}${item.fallback === undefined ? "" : ` (default ${item.fallback})`}`,
-  );
+  // Columns as wide as their longest entry, so every description starts at one offset.
+  const flagWidth = Math.max(...SETTINGS.map((item) => item.flag.length)) + " <value>".length;
+  const envWidth = Math.max(...SETTINGS.map((item) => item.env.length));
+  const rows = SETTINGS.map((item) => {
+    // An empty default is said by the description (what "unset" means), not as "(default )".
+    const fallback = item.fallback === undefined || item.fallback === "" ? "" : ` (default ${item.fallback})`;
+    return `  ${`${item.flag} <value>`.padEnd(flagWidth)}  ${item.env.padEnd(envWidth)}  ${item.description}${fallback}`;
+  });
   return ["Usage: npm start -- [flags]", "", "Every flag can also be set by the environment variable beside it.", "", ...rows, ""].join("\n");
 }
 

@@ -119,6 +119,17 @@ describe("loadConfig", () => {
     }
     expect(help).toContain("(default 24h)");
   });
+
+  it("lays --help out in columns: every environment variable and description starts at one offset, no empty default", () => {
+    const rows = helpText().split("\n").filter((line) => line.startsWith("  --"));
+    expect(rows.length).toBeGreaterThan(30);
+    const envColumn = (row: string) => row.search(/ {2}[A-Z][A-Z0-9_]+ {2}/) + 2;
+    const descriptionColumn = (row: string) => envColumn(row) + (/^[A-Z0-9_]+ +/.exec(row.slice(envColumn(row)))?.[0].length ?? 0);
+    expect(new Set(rows.map(envColumn)).size).toBe(1);
+    expect(new Set(rows.map(descriptionColumn)).size).toBe(1);
+    expect(helpText()).not.toContain("(default )");
+    expect(rows.find((row) => row.includes("CORS_ORIGINS"))).toMatch(/empty allows/);
+  });
 });
 
 describe("parseDuration", () => {
