@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from "../domain/errors.js";
 import type { Logger } from "pino";
 import type { EventMetrics } from "../observability/metrics.js";
 import type { Database } from "../store/database.js";
@@ -63,7 +64,8 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
     try {
       unlisten = await database.listen(CHANNEL, nudge, (error) => {
         unlisten = undefined;
-        log.warn({ err: error }, "events relay: lost its LISTEN connection; polling until it is back");
+        // The database's own availability line (warn, once an outage) says why; this is detail.
+        log.debug({ err: error }, "events relay: lost its LISTEN connection; polling until it is back");
         setTimeout(() => void listen(), pollMs).unref();
       });
       if (stopping.signal.aborted) await unlisten();
@@ -88,7 +90,8 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
         failures = 0;
       } catch (error) {
         failures++;
-        if (failures === 1) log.warn({ err: error }, "events relay: the outbox is unreachable; retrying");
+        // A database outage is told once by the availability line; anything else is ours to tell.
+        if (failures === 1) log[error instanceof StoreUnavailableError ? "debug" : "warn"]({ err: error }, "events relay: the outbox is unreachable; retrying");
       }
       // A batch just settled may have let a conversation's next event through.
       if (claimed > 0 || stopping.signal.aborted) continue;
