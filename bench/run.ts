@@ -63,6 +63,8 @@ for (const cell of CELLS) {
   if (!(CELL_NAMES as readonly string[]).includes(cell)) throw new Error(`BENCH_CELLS: unknown cell ${cell}; the cells are ${CELL_NAMES.join(", ")}`);
 }
 const SELECTED = OPERATIONS.filter((operation) => CELLS.has(operation));
+// BENCH_CPU_PROF=<dir>: the one-worker service writes a CPU profile there (node --cpu-prof) when it stops.
+const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF;
 // GetConversation over HTTP/1.1 (64 connections, a call in flight on each), Connect JSON and REST,
 // against connect-node answering a constant on HTTP/1.1: the ceiling of those paths.
 const HTTP1_OPERATIONS = ["connect get", "rest get"] as const;
@@ -156,7 +158,8 @@ async function main(): Promise<void> {
       const args = ["dist/main.js", "--port", String(port), "--database-url", databaseUrl, "--sweep-interval", "0", "--database-pool-size", String(POOL_SIZE)];
       if (workers > 1) args.push("--workers", String(workers));
       // One worker shares CPU 1 with the other servers; more workers get both CPUs (with h2load on CPU 0).
-      await launch(workers === 1 ? "service" : `service, ${workers} workers`, args, { LOG_LEVEL: "info" }, workers === 1 ? SERVER_CPU : "0,1", port, await startNodeFlags());
+      const profiled = workers === 1 && CPU_PROFILE_DIR !== undefined ? ["--cpu-prof", "--cpu-prof-dir", CPU_PROFILE_DIR] : [];
+      await launch(workers === 1 ? "service" : `service, ${workers} workers`, args, { LOG_LEVEL: "info" }, workers === 1 ? SERVER_CPU : "0,1", port, [...(await startNodeFlags()), ...profiled]);
     }
     for (const target of targets) await checkAnswers(target.port, bodies);
     const service = targets.find((target) => target.label === "service");
@@ -229,7 +232,8 @@ async function main(): Promise<void> {
     );
   } finally {
     for (const child of children) child.kill("SIGTERM");
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A profiled service writes its profile as it exits.
+    await new Promise((resolve) => setTimeout(resolve, CPU_PROFILE_DIR === undefined ? 500 : 3000));
     const dropper = new pg.Client({ connectionString: ADMIN_URL });
     await dropper.connect();
     await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
