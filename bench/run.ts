@@ -40,6 +40,8 @@ const STREAMS = Number(process.env.BENCH_STREAMS ?? 16);
 const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 10);
 const WORKERS = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number);
 const LOAD_CPU = "0";
+// Linux's USER_HZ, the unit of CPU times in /proc/<pid>/stat.
+const CLOCK_TICKS = 100;
 const SERVER_CPU = "1";
 const SEEDED = 10_000;
 const SEEDED_MESSAGES = 1_000;
@@ -95,6 +97,12 @@ interface Cell {
   readonly operation: Operation | Http1Operation;
   readonly round: number;
   readonly result: LoadResult;
+  /**
+   * CPU time of the server's processes per call, in µs: less sensitive to
+   * the machine's other load than rps. The warm-up second counts as calls
+   * at the measured rate.
+   */
+  readonly cpuPerCallUs?: number;
 }
 
 async function main(): Promise<void> {
@@ -174,13 +182,15 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const operation of SELECTED) {
         for (const target of targets) {
+          const cpuBefore = await cpuSeconds(target);
           const result = await h2load(`http://127.0.0.1:${target.port}${RPC_PATHS[operation]}`, bodies[operation], {
             connections: CONNECTIONS,
             streams: STREAMS,
             seconds: SECONDS,
             cpu: LOAD_CPU,
           });
-          cells.push({ target: target.label, operation, round, result });
+          const cpuPerCallUs = (1e6 * ((await cpuSeconds(target)) - cpuBefore)) / (result.rps * (SECONDS + 1));
+          cells.push({ target: target.label, operation, round, result, cpuPerCallUs });
           printCell(cells[cells.length - 1]!);
         }
         const result = await pgbench(databaseUrl, statements[operation], {
@@ -384,6 +394,18 @@ async function sampleRss(targets: Target[]): Promise<void> {
   }
 }
 
+/** User and system CPU time of a target's processes so far, in seconds. */
+async function cpuSeconds(target: Target): Promise<number> {
+  let ticks = 0;
+  for (const pid of await processTree(target.process.pid)) {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    // The fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks / CLOCK_TICKS;
+}
+
 // taskset execs node in place; a cluster's workers are the primary's children.
 async function processTree(pid: number | undefined): Promise<number[]> {
   if (pid === undefined) return [];
@@ -398,8 +420,8 @@ async function processTree(pid: number | undefined): Promise<number[]> {
 function summarize(cells: Cell[], targets: Target[]): string {
   const labels = [...new Set(cells.map((cell) => cell.target))];
   const lines = [
-    `| rpc | setup | rps (median of ${ROUNDS}) | min – max | p50 ms | p99 ms | vs peer |`,
-    "|---|---|---|---|---|---|---|",
+    `| rpc | setup | rps (median of ${ROUNDS}) | min – max | p50 ms | p99 ms | CPU µs/call | vs peer |`,
+    "|---|---|---|---|---|---|---|---|",
   ];
   for (const operation of SELECTED) {
     const median = (label: string) => medianOf(cells.filter((c) => c.operation === operation && c.target === label).map((c) => c.result.rps));
@@ -408,7 +430,7 @@ function summarize(cells: Cell[], targets: Target[]): string {
       const mine = cells.filter((c) => c.operation === operation && c.target === label);
       const rps = mine.map((c) => c.result.rps);
       lines.push(
-        `| ${operation} | ${label} | ${median(label).toFixed(0)} | ${Math.min(...rps).toFixed(0)} – ${Math.max(...rps).toFixed(0)} | ${medianOf(mine.map((c) => c.result.p50)).toFixed(2)} | ${medianOf(mine.map((c) => c.result.p99)).toFixed(2)} | ${(median(label) / peer).toFixed(2)} |`,
+        `| ${operation} | ${label} | ${median(label).toFixed(0)} | ${Math.min(...rps).toFixed(0)} – ${Math.max(...rps).toFixed(0)} | ${medianOf(mine.map((c) => c.result.p50)).toFixed(2)} | ${medianOf(mine.map((c) => c.result.p99)).toFixed(2)} | ${medianOf(mine.map((c) => c.cpuPerCallUs ?? NaN)).toFixed(0)} | ${(median(label) / peer).toFixed(2)} |`,
       );
     }
     // Interleaved rounds give the ratio per round too: its spread is the noise that matters.
@@ -416,7 +438,7 @@ function summarize(cells: Cell[], targets: Target[]): string {
       const of = (label: string) => cells.find((c) => c.operation === operation && c.target === label && c.round === i + 1)?.result.rps ?? NaN;
       return of("service") / of("grpc-js + pg peer");
     });
-    lines.push(`| ${operation} | service / peer, per round | ${perRound.map((r) => r.toFixed(2)).join(", ")} | | | | |`);
+    lines.push(`| ${operation} | service / peer, per round | ${perRound.map((r) => r.toFixed(2)).join(", ")} | | | | | |`);
   }
   if (!CELLS.has("http1")) return [...lines, "", peakRss(targets)].join("\n");
   lines.push(
@@ -452,8 +474,9 @@ function medianOf(values: number[]): number {
 
 function printCell(cell: Cell): void {
   const { rps, p50, p99, failed } = cell.result;
+  const cpu = cell.cpuPerCallUs === undefined ? "" : `  CPU ${cell.cpuPerCallUs.toFixed(0).padStart(4)} µs/call`;
   console.log(
-    `round ${cell.round} ${cell.operation.padEnd(8)} ${cell.target.padEnd(26)} ${rps.toFixed(0).padStart(7)} rps  p50 ${p50.toFixed(2).padStart(6)} ms  p99 ${p99.toFixed(2).padStart(6)} ms${failed > 0 ? `  ${failed} failed` : ""}`,
+    `round ${cell.round} ${cell.operation.padEnd(8)} ${cell.target.padEnd(26)} ${rps.toFixed(0).padStart(7)} rps  p50 ${p50.toFixed(2).padStart(6)} ms  p99 ${p99.toFixed(2).padStart(6)} ms${cpu}${failed > 0 ? `  ${failed} failed` : ""}`,
   );
 }
 
