@@ -45,7 +45,7 @@ export async function pgbench(
   const script = join(tmpdir(), `pgbench-${process.pid}-${Date.now()}.sql`);
   const defines: string[] = [];
   statement.values.forEach((value, index) => {
-    if (index !== options.freshIndex) defines.push("-D", `p${index + 1}=${String(value)}`);
+    if (index !== options.freshIndex && value !== null) defines.push("-D", `p${index + 1}=${String(value)}`);
   });
   const prelude = options.freshIndex === undefined ? "" : `\\set p${options.freshIndex + 1} random(1, 1000000000000)\n`;
   // pgbench sends each occurrence of a variable as a parameter of its own, so one that Postgres typed
@@ -53,7 +53,8 @@ export async function pgbench(
   const types = await parameterTypes(databaseUrl, statement.text);
   const text = statement.text
     .replace(/--[^\n]*/g, "")
-    .replace(/\$(\d+)/g, (_, n: string) => `(:p${n})::${types[Number(n) - 1] ?? "text"}`)
+    // A NULL parameter (AnalyzeContent without request_id) has no pgbench spelling: it is written as NULL.
+    .replace(/\$(\d+)/g, (_, n: string) => `(${statement.values[Number(n) - 1] === null ? "NULL" : `:p${n}`})::${types[Number(n) - 1] ?? "text"}`)
     .replace(/\s+/g, " ")
     .trim();
   const runnable = withoutColonsInLiterals(text);

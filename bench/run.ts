@@ -3,7 +3,7 @@
 // within a run mean much): grpc-js answering with a constant (the ceiling), a
 // hand-written grpc-js + pg peer running the same statement, the service, and
 // pgbench running the statement alone. h2load drives every gRPC server from
-// CPU 0; the servers run on CPU 1.
+// CPU 0; the servers run on CPU 1. BENCH_CELLS picks the cells to run.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -16,7 +16,9 @@ import pg from "pg";
 import {
   CreateConversationRequestSchema,
   GetConversationRequestSchema,
+  ListMessagesRequestSchema,
 } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { AnalyzeContentRequestSchema, Participants } from "../src/gen/google/cloud/dialogflow/v2/participant_pb.js";
 import { startServer } from "../src/server.js";
 import { createPostgresDatabase } from "../src/store/postgres-database.js";
 import { createClient } from "@connectrpc/connect";
@@ -26,7 +28,7 @@ import { grpcFrame, h2load, type LoadResult } from "./h2load.js";
 import { pgbench } from "./pgbench.js";
 import { recordingDatabase } from "./recording-database.js";
 import type { RecordedStatement } from "./recorded-statement.js";
-import { createHumanProfileDirect, seedConversations } from "./seed.js";
+import { createHumanProfileDirect, seedConversations, seedMessages } from "./seed.js";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -38,10 +40,33 @@ const STREAMS = Number(process.env.BENCH_STREAMS ?? 16);
 const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 10);
 const WORKERS = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number);
 const LOAD_CPU = "0";
+// Linux's USER_HZ, the unit of CPU times in /proc/<pid>/stat.
+const CLOCK_TICKS = 100;
 const SERVER_CPU = "1";
 const SEEDED = 10_000;
-const OPERATIONS = ["get", "create"] as const;
+const SEEDED_MESSAGES = 1_000;
+// analyze: AnalyzeContent, a text turn of an END_USER in a HUMAN_ASSIST_STAGE conversation without
+// request_id (a user's turn normally has none); messages: ListMessages, the first page (100) of a
+// conversation of SEEDED_MESSAGES messages.
+const OPERATIONS = ["get", "create", "analyze", "messages"] as const;
 type Operation = (typeof OPERATIONS)[number];
+const RPC_PATHS: Record<Operation, string> = {
+  get: "/google.cloud.dialogflow.v2.Conversations/GetConversation",
+  create: "/google.cloud.dialogflow.v2.Conversations/CreateConversation",
+  analyze: "/google.cloud.dialogflow.v2.Participants/AnalyzeContent",
+  messages: "/google.cloud.dialogflow.v2.Conversations/ListMessages",
+};
+// The parameter pgbench makes fresh per call: a new conversation ID, a new message ID.
+const FRESH_PARAMETER: Partial<Record<Operation, number>> = { create: 3, analyze: 6 };
+const CELL_NAMES = [...OPERATIONS, "http1"] as const;
+// BENCH_CELLS=analyze,messages runs those cells alone (the servers still all start).
+const CELLS = new Set((process.env.BENCH_CELLS ?? CELL_NAMES.join(",")).split(",").map((cell) => cell.trim()));
+for (const cell of CELLS) {
+  if (!(CELL_NAMES as readonly string[]).includes(cell)) throw new Error(`BENCH_CELLS: unknown cell ${cell}; the cells are ${CELL_NAMES.join(", ")}`);
+}
+const SELECTED = OPERATIONS.filter((operation) => CELLS.has(operation));
+// BENCH_CPU_PROF=<dir>: the one-worker service writes a CPU profile there (node --cpu-prof) when it stops.
+const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF;
 // GetConversation over HTTP/1.1 (64 connections, a call in flight on each), Connect JSON and REST,
 // against connect-node answering a constant on HTTP/1.1: the ceiling of those paths.
 const HTTP1_OPERATIONS = ["connect get", "rest get"] as const;
@@ -72,6 +97,12 @@ interface Cell {
   readonly operation: Operation | Http1Operation;
   readonly round: number;
   readonly result: LoadResult;
+  /**
+   * CPU time of the server's processes per call, in µs: less sensitive to
+   * the machine's other load than rps. The warm-up second counts as calls
+   * at the measured rate.
+   */
+  readonly cpuPerCallUs?: number;
 }
 
 async function main(): Promise<void> {
@@ -93,8 +124,8 @@ async function main(): Promise<void> {
   const databaseUrl = url.toString();
   const children: ChildProcess[] = [];
   try {
-    console.log(`database ${name}: migrating, seeding ${SEEDED} conversations, recording the statements`);
-    const { statements, parent, profile, names } = await prepare(databaseUrl);
+    console.log(`database ${name}: migrating, seeding ${SEEDED} conversations and ${SEEDED_MESSAGES} messages, recording the statements`);
+    const { statements, parent, profile, names, speaker, transcript } = await prepare(databaseUrl);
     console.log("starting the servers");
     const bodies: Record<Operation, string> = {
       get: await writeBody("get", toBinary(GetConversationRequestSchema, create(GetConversationRequestSchema, { name: names[0] }))),
@@ -102,6 +133,8 @@ async function main(): Promise<void> {
         "create",
         toBinary(CreateConversationRequestSchema, create(CreateConversationRequestSchema, { parent, conversation: { conversationProfile: profile } })),
       ),
+      analyze: await writeBody("analyze", toBinary(AnalyzeContentRequestSchema, create(AnalyzeContentRequestSchema, analyzeRequest(speaker)))),
+      messages: await writeBody("messages", toBinary(ListMessagesRequestSchema, create(ListMessagesRequestSchema, { parent: transcript }))),
     };
 
     const targets: Target[] = [];
@@ -133,12 +166,13 @@ async function main(): Promise<void> {
       const args = ["dist/main.js", "--port", String(port), "--database-url", databaseUrl, "--sweep-interval", "0", "--database-pool-size", String(POOL_SIZE)];
       if (workers > 1) args.push("--workers", String(workers));
       // One worker shares CPU 1 with the other servers; more workers get both CPUs (with h2load on CPU 0).
-      await launch(workers === 1 ? "service" : `service, ${workers} workers`, args, { LOG_LEVEL: "info" }, workers === 1 ? SERVER_CPU : "0,1", port, await startNodeFlags());
+      const profiled = workers === 1 && CPU_PROFILE_DIR !== undefined ? ["--cpu-prof", "--cpu-prof-dir", CPU_PROFILE_DIR] : [];
+      await launch(workers === 1 ? "service" : `service, ${workers} workers`, args, { LOG_LEVEL: "info" }, workers === 1 ? SERVER_CPU : "0,1", port, [...(await startNodeFlags()), ...profiled]);
     }
     for (const target of targets) await checkAnswers(target.port, bodies);
     const service = targets.find((target) => target.label === "service");
     if (service === undefined) throw new Error("BENCH_WORKERS must include 1: the HTTP/1.1 cells load the one-worker service");
-    const http1Cells = await http1Requests(names[0] ?? "");
+    const http1Cells = CELLS.has("http1") ? await http1Requests(names[0] ?? "") : [];
     for (const cell of http1Cells) {
       for (const target of cell.targets === "both" ? [...http1Targets, service] : [service]) await checkHttp1(target.port, cell);
     }
@@ -146,15 +180,17 @@ async function main(): Promise<void> {
     const rssTimer = setInterval(() => void sampleRss([...targets, ...http1Targets]), 200);
     const cells: Cell[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const operation of OPERATIONS) {
+      for (const operation of SELECTED) {
         for (const target of targets) {
-          const result = await h2load(`http://127.0.0.1:${target.port}/google.cloud.dialogflow.v2.Conversations/${operation === "get" ? "GetConversation" : "CreateConversation"}`, bodies[operation], {
+          const cpuBefore = await cpuSeconds(target);
+          const result = await h2load(`http://127.0.0.1:${target.port}${RPC_PATHS[operation]}`, bodies[operation], {
             connections: CONNECTIONS,
             streams: STREAMS,
             seconds: SECONDS,
             cpu: LOAD_CPU,
           });
-          cells.push({ target: target.label, operation, round, result });
+          const cpuPerCallUs = (1e6 * ((await cpuSeconds(target)) - cpuBefore)) / (result.rps * (SECONDS + 1));
+          cells.push({ target: target.label, operation, round, result, cpuPerCallUs });
           printCell(cells[cells.length - 1]!);
         }
         const result = await pgbench(databaseUrl, statements[operation], {
@@ -162,7 +198,7 @@ async function main(): Promise<void> {
           clients: POOL_SIZE,
           seconds: SECONDS,
           cpu: LOAD_CPU,
-          freshIndex: operation === "create" ? 3 : undefined,
+          freshIndex: FRESH_PARAMETER[operation],
         });
         cells.push({ target: "pgbench (statement alone)", operation, round, result });
         printCell(cells[cells.length - 1]!);
@@ -195,7 +231,7 @@ async function main(): Promise<void> {
       JSON.stringify(
         {
           machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() },
-          settings: { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, streams: STREAMS, poolSize: POOL_SIZE },
+          settings: { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, streams: STREAMS, poolSize: POOL_SIZE, cells: [...CELLS] },
           cells,
           peakRssMb: Object.fromEntries(targets.map((target) => [target.label, target.peakRssMb])),
           serviceFailures: failures,
@@ -206,7 +242,8 @@ async function main(): Promise<void> {
     );
   } finally {
     for (const child of children) child.kill("SIGTERM");
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A profiled service writes its profile as it exits.
+    await new Promise((resolve) => setTimeout(resolve, CPU_PROFILE_DIR === undefined ? 500 : 3000));
     const dropper = new pg.Client({ connectionString: ADMIN_URL });
     await dropper.connect();
     await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -238,7 +275,18 @@ async function prepare(databaseUrl: string) {
   const parent = "projects/bench/locations/global";
   const profile = await createHumanProfileDirect(baseUrl, parent);
   const names = await seedConversations(databaseUrl, parent, profile, SEEDED);
-  const client = createClient(Conversations, createGrpcTransport({ baseUrl }));
+  const transport = createGrpcTransport({ baseUrl });
+  const client = createClient(Conversations, transport);
+  const participants = createClient(Participants, transport);
+  // AnalyzeContent's turns go to one conversation; ListMessages reads another that keeps its SEEDED_MESSAGES.
+  const endUser = async () => {
+    const conversation = await client.createConversation({ parent, conversation: { conversationProfile: profile, conversationStage: 2 } });
+    return participants.createParticipant({ parent: conversation.name, participant: { role: 3 } });
+  };
+  const speaker = (await endUser()).name;
+  const listed = await endUser();
+  const transcript = listed.name.slice(0, listed.name.indexOf("/participants/"));
+  await seedMessages(databaseUrl, listed.name, SEEDED_MESSAGES);
   // Every RPC is one statement; the bench refuses to compare anything else.
   const record = async (call: () => Promise<unknown>): Promise<RecordedStatement> => {
     const before = database.statementCount;
@@ -249,10 +297,17 @@ async function prepare(databaseUrl: string) {
   const statements: Record<Operation, RecordedStatement> = {
     get: await record(() => client.getConversation({ name: names[0] ?? "" })),
     create: await record(() => client.createConversation({ parent, conversation: { conversationProfile: profile } })),
+    analyze: await record(() => participants.analyzeContent(analyzeRequest(speaker))),
+    messages: await record(() => client.listMessages({ parent: transcript })),
   };
   await server.close(100);
   await database.close();
-  return { statements, parent, profile, names };
+  return { statements, parent, profile, names, speaker, transcript };
+}
+
+/** A user's text turn, as each AnalyzeContent call of the bench sends it. */
+function analyzeRequest(participant: string) {
+  return { participant, input: { case: "textInput" as const, value: { text: "I would like to move my booking to Friday, please.", languageCode: "en-US" } } };
 }
 
 async function writeBody(operation: Operation, message: Uint8Array): Promise<string> {
@@ -291,12 +346,12 @@ async function checkHttp1(port: number, request: Http1Request): Promise<void> {
 async function checkAnswers(port: number, bodies: Record<Operation, string>): Promise<void> {
   const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   try {
-    for (const operation of OPERATIONS) {
+    for (const operation of SELECTED) {
       const frame = await readFile(bodies[operation]);
-      const method = operation === "get" ? "GetConversation" : "CreateConversation";
+      const method = RPC_PATHS[operation];
       await new Promise<void>((resolve, reject) => {
         client.makeUnaryRequest(
-          `/google.cloud.dialogflow.v2.Conversations/${method}`,
+          method,
           (bytes: Buffer) => bytes,
           (bytes: Buffer) => bytes,
           frame.subarray(5),
@@ -339,6 +394,18 @@ async function sampleRss(targets: Target[]): Promise<void> {
   }
 }
 
+/** User and system CPU time of a target's processes so far, in seconds. */
+async function cpuSeconds(target: Target): Promise<number> {
+  let ticks = 0;
+  for (const pid of await processTree(target.process.pid)) {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    // The fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks / CLOCK_TICKS;
+}
+
 // taskset execs node in place; a cluster's workers are the primary's children.
 async function processTree(pid: number | undefined): Promise<number[]> {
   if (pid === undefined) return [];
@@ -353,17 +420,17 @@ async function processTree(pid: number | undefined): Promise<number[]> {
 function summarize(cells: Cell[], targets: Target[]): string {
   const labels = [...new Set(cells.map((cell) => cell.target))];
   const lines = [
-    `| rpc | setup | rps (median of ${ROUNDS}) | min – max | p50 ms | p99 ms | vs peer |`,
-    "|---|---|---|---|---|---|---|",
+    `| rpc | setup | rps (median of ${ROUNDS}) | min – max | p50 ms | p99 ms | CPU µs/call | vs peer |`,
+    "|---|---|---|---|---|---|---|---|",
   ];
-  for (const operation of OPERATIONS) {
+  for (const operation of SELECTED) {
     const median = (label: string) => medianOf(cells.filter((c) => c.operation === operation && c.target === label).map((c) => c.result.rps));
     const peer = median("grpc-js + pg peer");
     for (const label of labels.filter((each) => cells.some((c) => c.operation === operation && c.target === each))) {
       const mine = cells.filter((c) => c.operation === operation && c.target === label);
       const rps = mine.map((c) => c.result.rps);
       lines.push(
-        `| ${operation} | ${label} | ${median(label).toFixed(0)} | ${Math.min(...rps).toFixed(0)} – ${Math.max(...rps).toFixed(0)} | ${medianOf(mine.map((c) => c.result.p50)).toFixed(2)} | ${medianOf(mine.map((c) => c.result.p99)).toFixed(2)} | ${(median(label) / peer).toFixed(2)} |`,
+        `| ${operation} | ${label} | ${median(label).toFixed(0)} | ${Math.min(...rps).toFixed(0)} – ${Math.max(...rps).toFixed(0)} | ${medianOf(mine.map((c) => c.result.p50)).toFixed(2)} | ${medianOf(mine.map((c) => c.result.p99)).toFixed(2)} | ${medianOf(mine.map((c) => c.cpuPerCallUs ?? NaN)).toFixed(0)} | ${(median(label) / peer).toFixed(2)} |`,
       );
     }
     // Interleaved rounds give the ratio per round too: its spread is the noise that matters.
@@ -371,8 +438,9 @@ function summarize(cells: Cell[], targets: Target[]): string {
       const of = (label: string) => cells.find((c) => c.operation === operation && c.target === label && c.round === i + 1)?.result.rps ?? NaN;
       return of("service") / of("grpc-js + pg peer");
     });
-    lines.push(`| ${operation} | service / peer, per round | ${perRound.map((r) => r.toFixed(2)).join(", ")} | | | | |`);
+    lines.push(`| ${operation} | service / peer, per round | ${perRound.map((r) => r.toFixed(2)).join(", ")} | | | | | |`);
   }
+  if (!CELLS.has("http1")) return [...lines, "", peakRss(targets)].join("\n");
   lines.push(
     "",
     `| HTTP/1.1 | setup | rps (median of ${ROUNDS}) | min – max | p50 ms | p99 ms | vs connect-node no-op |`,
@@ -389,8 +457,12 @@ function summarize(cells: Cell[], targets: Target[]): string {
       );
     }
   }
-  lines.push("", "Peak RSS under load (MB): " + targets.map((t) => `${t.label} ${t.peakRssMb.toFixed(0)}`).join(", "));
+  lines.push("", peakRss(targets));
   return lines.join("\n");
+}
+
+function peakRss(targets: Target[]): string {
+  return "Peak RSS under load (MB): " + targets.map((t) => `${t.label} ${t.peakRssMb.toFixed(0)}`).join(", ");
 }
 
 function medianOf(values: number[]): number {
@@ -402,8 +474,9 @@ function medianOf(values: number[]): number {
 
 function printCell(cell: Cell): void {
   const { rps, p50, p99, failed } = cell.result;
+  const cpu = cell.cpuPerCallUs === undefined ? "" : `  CPU ${cell.cpuPerCallUs.toFixed(0).padStart(4)} µs/call`;
   console.log(
-    `round ${cell.round} ${cell.operation.padEnd(6)} ${cell.target.padEnd(26)} ${rps.toFixed(0).padStart(7)} rps  p50 ${p50.toFixed(2).padStart(6)} ms  p99 ${p99.toFixed(2).padStart(6)} ms${failed > 0 ? `  ${failed} failed` : ""}`,
+    `round ${cell.round} ${cell.operation.padEnd(8)} ${cell.target.padEnd(26)} ${rps.toFixed(0).padStart(7)} rps  p50 ${p50.toFixed(2).padStart(6)} ms  p99 ${p99.toFixed(2).padStart(6)} ms${cpu}${failed > 0 ? `  ${failed} failed` : ""}`,
   );
 }
 

@@ -22,6 +22,8 @@ import {
   UpdateConversationProfileRequestSchema,
 } from "../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { Health, HealthCheckRequestSchema } from "../src/gen/health/v1/health_pb.js";
+import { Fulfillments } from "../src/gen/google/cloud/dialogflow/v2/fulfillment_pb.js";
+import { Participants } from "../src/gen/google/cloud/dialogflow/v2/participant_pb.js";
 
 const method = {
   create: Conversations.method.createConversation,
@@ -95,8 +97,8 @@ describe("resource projects, from each method's google.api.http path variables",
     expect(found.hasResourceFields).toBe(true);
   });
 
-  it("finds a resource field on every Conversations and ConversationProfiles method", () => {
-    for (const service of [Conversations, ConversationProfiles]) {
+  it("finds a resource field on every method of the Dialogflow services served, streaming ones too", () => {
+    for (const service of [Conversations, ConversationProfiles, Participants, Fulfillments]) {
       for (const each of service.methods) {
         expect({ method: each.name, scoped: readResourceProjects(each, create(each.input)).hasResourceFields }).toEqual({ method: each.name, scoped: true });
       }

@@ -177,6 +177,29 @@ describe("auth with a tokens file", () => {
     });
   });
 
+  describe("StreamingAnalyzeContent over gRPC", () => {
+    // It has no google.api.http rule: its resource is the participant field, a google.api.resource_reference.
+    async function* streamedTurn(participant: string) {
+      yield { participant, config: { case: "textConfig" as const, value: {} } };
+      yield { input: { case: "inputText" as const, value: "Hello" } };
+    }
+    const stream = async (token: string, participant: string) => {
+      const responses = [];
+      for await (const response of clientsFor("grpc", test.baseUrl, token).participants.streamingAnalyzeContent(streamedTurn(participant))) responses.push(response);
+      return responses;
+    };
+
+    it("lets an editor of the participant's project stream a turn, and refuses one for another project", async () => {
+      const root = clientsFor("grpc", test.baseUrl, TOKENS.root);
+      const alphaCaller = await root.participants.createParticipant({ parent: fixtures.alphaConversation.name, participant: { role: 3 } });
+      const betaCaller = await root.participants.createParticipant({ parent: fixtures.betaConversation.name, participant: { role: 3 } });
+      const answered = await stream(TOKENS.alphaEditor, alphaCaller.name);
+      expect(answered.map((response) => response.message?.content)).toEqual(["Hello"]);
+      expect(await refusal(() => stream(TOKENS.alphaEditor, betaCaller.name))).toMatchObject({ code: "PermissionDenied", reason: "PROJECT_NOT_ALLOWED" });
+      expect(await refusal(() => stream(TOKENS.alphaReader, alphaCaller.name))).toMatchObject({ code: "PermissionDenied", reason: "ROLE_CANNOT_WRITE" });
+    });
+  });
+
   describe("over REST", () => {
     async function rest(method: string, path: string, token: string | undefined, body?: unknown) {
       const headers: Record<string, string> = { "content-type": "application/json" };

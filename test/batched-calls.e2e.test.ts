@@ -8,7 +8,7 @@ import { activeStatementsAfterCancel } from "./support/active-statements.js";
 import { createHumanProfile, startConversation } from "./support/fixtures.js";
 import { useTestServer } from "./support/test-server.js";
 
-// Get and Create calls that arrive together are answered by one statement
+// Get, Create and AnalyzeContent calls that arrive together are answered by one statement
 // (src/store/call-batcher.ts); each must still get its own, right answer.
 const parent = "projects/batched/locations/global";
 const lines = Array.from({ length: 10 }, (_, i) => `+1555020${String(i).padStart(4, "0")}`);
@@ -160,5 +160,57 @@ describe("CreateConversation calls arriving together", () => {
     // What was acknowledged is stored, and only that.
     const stored = await server.clients.conversations.listConversations({ parent, pageSize: 100 });
     expect(stored.conversations).toHaveLength(10 + 5 + 3 + 1);
+  });
+});
+
+describe("AnalyzeContent calls arriving together", () => {
+  const server = useTestServer("grpc", { bootstrap });
+  const turn = (participant: string, text: string, languageCode = "") =>
+    settle(server.clients.participants.analyzeContent({ participant, input: { case: "textInput", value: { text, languageCode } } }));
+
+  it("decides each turn as a turn alone would be decided, in fewer statements than calls", async () => {
+    const { clients } = server;
+    const german = await clients.profiles.createConversationProfile({ parent, conversationProfile: { displayName: "German", languageCode: "de-DE" } });
+    const open = await startConversation(clients, parent, german, "turns-open");
+    const closed = await startConversation(clients, parent, german, "turns-closed");
+    const virtual = await clients.conversations.createConversation({ parent, conversation: { conversationProfile: profileName("agent") } });
+    const join = (conversation: { name: string }, role: number) => clients.participants.createParticipant({ parent: conversation.name, participant: { role } });
+    const [user, agent, leaver, caller] = await Promise.all([join(open, 3), join(open, 2), join(closed, 3), join(virtual, 3)]);
+    await clients.conversations.completeConversation({ name: closed.name });
+
+    const { database } = server.test.server;
+    const before = database.statementCount;
+    const [users, agents, late, strangers, nowhere, tooLong, short] = await Promise.all([
+      Promise.all(Array.from({ length: 10 }, (_, i) => turn(user!.name, `user ${i}`, i % 2 === 0 ? "en-US" : ""))),
+      Promise.all(Array.from({ length: 5 }, (_, i) => turn(agent!.name, `agent ${i}`))),
+      Promise.all(Array.from({ length: 2 }, () => turn(leaver!.name, "too late"))),
+      Promise.all(Array.from({ length: 2 }, (_, i) => turn(`${open.name}/participants/nobody-${i}`, "who?"))),
+      turn(`${parent}/conversations/missing/participants/nobody`, "anyone?"),
+      turn(caller!.name, "x".repeat(300)),
+      turn(caller!.name, "hi"),
+    ]);
+    expect(database.statementCount - before).toBeLessThan(21);
+
+    users.forEach((answer, i) => {
+      if (!("value" in answer)) throw answer.error;
+      expect(answer.value.message).toMatchObject({ content: `user ${i}`, participant: user!.name, participantRole: 3, languageCode: i % 2 === 0 ? "en-US" : "de-DE" });
+    });
+    agents.forEach((answer, i) => {
+      if (!("value" in answer)) throw answer.error;
+      expect(answer.value.message).toMatchObject({ content: `agent ${i}`, participant: agent!.name, participantRole: 2 });
+    });
+    expect(late.map((answer) => "error" in answer && answer.error.code)).toEqual([Code.FailedPrecondition, Code.FailedPrecondition]);
+    expect(strangers.map((answer) => "error" in answer && answer.error.code)).toEqual([Code.NotFound, Code.NotFound]);
+    expect("error" in nowhere && nowhere.error.code).toBe(Code.NotFound);
+    expect("error" in tooLong && tooLong.error.findDetails(ErrorInfoSchema)[0]?.reason).toBe("TEXT_TOO_LONG");
+    expect("value" in short && short.value.message?.content).toBe("hi");
+
+    // What was acknowledged is stored, and only that.
+    const transcript = await clients.conversations.listMessages({ parent: open.name });
+    expect(new Set(transcript.messages.map((message) => message.name))).toEqual(
+      new Set([...users, ...agents].map((answer) => ("value" in answer ? answer.value.message?.name : ""))),
+    );
+    expect((await clients.conversations.listMessages({ parent: closed.name })).messages).toEqual([]);
+    expect((await clients.conversations.listMessages({ parent: virtual.name })).messages.map((message) => message.content)).toEqual(["hi"]);
   });
 });

@@ -1,11 +1,15 @@
 import { getOption, hasOption, type DescField, type DescMessage, type DescMethod, type Message } from "@bufbuild/protobuf";
 import { http } from "../gen/google/api/annotations_pb.js";
+import { resource_reference } from "../gen/google/api/resource_pb.js";
 
 // The projects a call touches, read from the request's resource names. Which
 // fields name the resource comes from the method's google.api.http rule: its
 // path variables ({parent=projects/*}, {conversation_profile.name=...}) are
 // exactly the resource the call acts on, so a new method is covered the moment
-// it is served, without code of its own here.
+// it is served, without code of its own here. A method without a rule (the
+// streaming ones) names its resource in top-level fields called name or
+// parent, or marked with google.api.resource_reference
+// (StreamingAnalyzeContentRequest.participant).
 
 /** What the request's resource fields say. */
 export interface ResourceProjects {
@@ -36,7 +40,7 @@ export function readResourceProjects(method: DescMethod, message: Message): Reso
   return { projects: [...projects], hasResourceFields: fieldPaths.length > 0 };
 }
 
-/** The request fields that name the resource, as descriptor paths: from the http rule, else top-level name/parent. */
+/** The request fields that name the resource, as descriptor paths: from the http rule, else top-level name, parent and resource references. */
 export function resourceFieldPaths(method: DescMethod): readonly (readonly DescField[])[] {
   const known = fieldsByMethod.get(method);
   if (known !== undefined) return known;
@@ -49,7 +53,8 @@ export function resourceFieldPaths(method: DescMethod): readonly (readonly DescF
     }
   } else {
     for (const field of method.input.fields) {
-      if ((field.name === "name" || field.name === "parent") && field.fieldKind === "scalar") names.add(field.name);
+      const namesResource = field.name === "name" || field.name === "parent" || hasOption(field, resource_reference);
+      if (namesResource && field.fieldKind === "scalar") names.add(field.name);
     }
   }
   const paths = [...names].flatMap((name) => {

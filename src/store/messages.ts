@@ -5,6 +5,8 @@ import type { MessageTimeComparison } from "../domain/message-filter.js";
 import { storedLocation, type ConversationChildName, type ResourceName } from "../domain/names.js";
 import type { PageCursor } from "../domain/page-token.js";
 import { EFFECTIVE_END_TIME, IS_VISIBLE } from "./conversation-row.js";
+import { createCallBatcher } from "./call-batcher.js";
+import { currentCallSignal, withCallSignal } from "./call-signal.js";
 import type { Database } from "./database.js";
 import { EVENT_NEW_MESSAGE, insertEvents } from "./event-outbox-sql.js";
 import { MESSAGE_COLUMNS, toMessage, type MessageRow } from "./message-row.js";
@@ -128,6 +130,50 @@ LEFT JOIN conversation ON true
 LEFT JOIN (SELECT * FROM inserted UNION ALL SELECT * FROM earlier) AS turn ON true`,
 };
 
+// ADD_TURN for many turns without a request_id at once (see call-batcher.ts):
+// $3..$9 are arrays of ADD_TURN's $3..$9, one entry per turn. Each turn is
+// decided as ADD_TURN decides it alone, against its own conversation and
+// participant, and answers one row by key_index (its place in the arrays).
+// Turns without a request_id cannot collide: nothing orders them against
+// each other, and the rows inserted have fresh IDs. Turns of one conversation
+// in one batch share a create_time; their order is then the IDs', as for
+// any tie in the transcript.
+const ADD_TURNS = {
+  name: "message_add_turns",
+  text: `WITH turn AS (
+  SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) WITH ORDINALITY
+    AS turn (project, location, conversation_id, participant_id, message_id, content, language_code, key_index)
+), decided AS (
+  SELECT turn.*, conversation.*, participant.role FROM turn
+  LEFT JOIN LATERAL (
+    SELECT conversation_stage, ${EFFECTIVE_END_TIME} IS NULL AS in_progress,
+      initial_profile -> 'humanAgentAssistantConfig' AS assistant_config,
+      COALESCE(initial_profile -> 'automatedAgentConfig' ->> 'agent', '') AS agent,
+      initial_profile ->> 'languageCode' AS profile_language
+    FROM conversations WHERE project = turn.project AND location = turn.location AND id = turn.conversation_id AND ${IS_VISIBLE}
+  ) AS conversation ON true
+  LEFT JOIN LATERAL (
+    SELECT role FROM participants
+    WHERE project = turn.project AND location = turn.location AND conversation_id = turn.conversation_id AND id = turn.participant_id
+  ) AS participant ON true
+), inserted AS (
+  INSERT INTO messages (project, location, conversation_id, create_time, id, participant_id, participant_role, content, language_code)
+  SELECT project, location, conversation_id, now(), message_id, participant_id, role, content, COALESCE(NULLIF(language_code, ''), profile_language, '')
+  FROM decided
+  WHERE in_progress AND role IS NOT NULL
+    AND NOT (conversation_stage = ${STAGE_VIRTUAL_AGENT} AND role = ${ROLE_END_USER} AND char_length(content) > ${MAX_VIRTUAL_AGENT_TEXT})
+  RETURNING project, location, conversation_id, ${MESSAGE_COLUMNS}, automated_reply
+)
+SELECT decided.key_index, decided.conversation_stage, decided.in_progress, decided.assistant_config, decided.agent, decided.role,
+  false AS repeated, inserted.id, inserted.participant_id, inserted.participant_role, inserted.content, inserted.language_code,
+  inserted.create_micros, inserted.automated_reply
+FROM decided LEFT JOIN inserted ON inserted.project = decided.project AND inserted.location = decided.location
+  AND inserted.conversation_id = decided.conversation_id AND inserted.id = decided.message_id`,
+};
+
+/** Most turns one ADD_TURNS stores. */
+const MAX_TURN_BATCH = 64;
+
 // The reply to a turn: the AUTOMATED_AGENT message, and the reply kept on the
 // turn it answers, in one statement, with its NEW_MESSAGE event when the
 // profile has a topic for it. $1..$3 the conversation's key, $4 the turn's ID,
@@ -181,24 +227,41 @@ export function createMessageStore(database: Database, options: { ttlSeconds: nu
   const lifetime = [toInterval(options.ttlSeconds), toInterval(options.purgeAfterSeconds)];
   const key = (conversation: ResourceName) => [conversation.project, storedLocation(conversation), conversation.id];
 
+  /** ADD_TURN's $3..$9 for `turn`. */
+  const turnValues = (turn: NewTurn) => [...key(turn.participant.conversation), turn.participant.id, turn.messageId, turn.text, turn.languageCode];
+
   async function tryAddTurn(turn: NewTurn): Promise<TurnOutcome> {
-    const [row] = await database.query<TurnOutcome>(ADD_TURN, [
-      ...lifetime,
-      ...key(turn.participant.conversation),
-      turn.participant.id,
-      turn.messageId,
-      turn.text,
-      turn.languageCode,
-      turn.requestId === "" ? null : turn.requestId,
-    ]);
+    const [row] = await database.query<TurnOutcome>(ADD_TURN, [...lifetime, ...turnValues(turn), turn.requestId === "" ? null : turn.requestId]);
     if (row === undefined) throw new Error("ADD_TURN returns one row");
+    return row;
+  }
+
+  // Turns without a request_id that arrive together share ADD_TURNS; the signal reaches it as a call's own would (see call-signal.ts).
+  const addTurnBatched = createCallBatcher<NewTurn, TurnOutcome>((turns, signal) => withCallSignal(signal, () => addTurns(turns)), MAX_TURN_BATCH);
+
+  async function addTurns(turns: readonly NewTurn[]): Promise<(TurnOutcome | undefined)[]> {
+    if (turns.length === 1) return [await tryAddTurn(turns[0] as NewTurn)];
+    const columns = turns.map(turnValues);
+    const rows = await database.query<TurnOutcome & { key_index: number }>(ADD_TURNS, [
+      ...lifetime,
+      ...(columns[0] ?? []).map((_, column) => columns.map((values) => values[column])),
+    ]);
+    const ordered: (TurnOutcome | undefined)[] = new Array(turns.length);
+    for (const row of rows) ordered[Number(row.key_index) - 1] = row;
+    return ordered;
+  }
+
+  async function addTurnOnce(turn: NewTurn): Promise<TurnOutcome> {
+    const row = await addTurnBatched(turn, currentCallSignal());
+    if (row === undefined) throw new Error("ADD_TURNS returns one row per turn");
     return row;
   }
 
   return {
     async addTurn(turn) {
       const { conversation } = turn.participant;
-      let row = await tryAddTurn(turn);
+      // A request_id's race for the unique index is decided by ADD_TURN alone (see there).
+      let row = turn.requestId === "" ? await addTurnOnce(turn) : await tryAddTurn(turn);
       // Lost the race for a new request_id (see ADD_TURN): the winner's row is committed now.
       if (row.id === null && row.in_progress === true && row.role !== null && turn.requestId !== "") row = await tryAddTurn(turn);
       if (row.in_progress === null) throw conversationNotFound(conversation);
