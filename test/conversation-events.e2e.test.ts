@@ -95,6 +95,28 @@ describe.skipIf(unavailable !== undefined)(`conversation events on Pub/Sub${unav
     expect(messages[0]!.name).toMatch(new RegExp(`^${name}/messages/`));
   });
 
+  it("publishes a NEW_MESSAGE for each of many turns sent at once (stored together by one statement)", async () => {
+    const topic = await newTopic();
+    const profile = await profileWith(topic.name);
+    const conversations = await Promise.all([0, 1].map(() => clients.conversations.createConversation({ parent, conversation: { conversationProfile: profile.name } })));
+    const speakers = await Promise.all(conversations.map((conversation) => clients.participants.createParticipant({ parent: conversation.name, participant: { role: 3 } })));
+    const texts = Array.from({ length: 12 }, (_, index) => `turn ${index}`);
+    await Promise.all(
+      texts.map((text, index) =>
+        clients.participants.analyzeContent({ participant: speakers[index % 2]!.name, input: { case: "textInput", value: { text, languageCode: "en-US" } } }),
+      ),
+    );
+    const received = await receive(topic.subscription, 2 + texts.length);
+    const messages = received.flatMap((event) => (event.payload.case === "newMessagePayload" ? [event.payload.value.content] : []));
+    expect(messages.sort()).toEqual([...texts].sort());
+    // Per conversation, the events come in the transcript's order.
+    for (const conversation of conversations) {
+      const transcript = (await clients.conversations.listMessages({ parent: conversation.name })).messages.map((message) => message.content).reverse();
+      const published = received.filter((event) => event.conversation === conversation.name && event.payload.case === "newMessagePayload");
+      expect(published.map((event) => (event.payload.case === "newMessagePayload" ? event.payload.value.content : ""))).toEqual(transcript);
+    }
+  });
+
   it("publishes proto3 JSON when the profile asks for JSON (projects/P/topics/T)", async () => {
     const topic = await newTopic("plain");
     const profile = await profileWith(topic.name, "JSON");

@@ -23,6 +23,8 @@ export interface EventSource {
   readonly config: string;
   /** NEW_MESSAGE: the stored message as jsonb, with message-row.ts's columns. */
   readonly message?: string;
+  /** Where one statement writes several events of a conversation: their order (the outbox's ids follow it). */
+  readonly orderBy?: string;
 }
 
 /**
@@ -35,7 +37,8 @@ export function insertEvents(eventType: number, source: EventSource): string {
   SELECT ${source.project}, ${source.location}, ${source.conversationId}, ${eventType}, ${config} ->> 'topic',
     COALESCE(${config} ->> 'messageFormat', ''), ${source.message ?? "NULL"}
   FROM ${source.from}
-  WHERE COALESCE(${config} ->> 'topic', '') <> ''`;
+  WHERE COALESCE(${config} ->> 'topic', '') <> ''${source.orderBy === undefined ? "" : `
+  ORDER BY ${source.orderBy}`}`;
 }
 
 /** insertEvents over the rows a CTE returned whole from `conversations` (RETURNING *). */

@@ -143,15 +143,22 @@ const ADD_TURNS = {
   text: `WITH turn AS (
   SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) WITH ORDINALITY
     AS turn (project, location, conversation_id, participant_id, message_id, content, language_code, key_index)
+), conversation AS (
+  SELECT project, location, id, conversation_stage, ${EFFECTIVE_END_TIME} IS NULL AS in_progress,
+    initial_profile -> 'humanAgentAssistantConfig' AS assistant_config,
+    COALESCE(initial_profile -> 'automatedAgentConfig' ->> 'agent', '') AS agent,
+    initial_profile ->> 'languageCode' AS profile_language,
+    initial_profile -> 'newMessageEventNotificationConfig' AS message_events
+  FROM conversations
+  WHERE (project, location, id) IN (SELECT project, location, conversation_id FROM turn) AND ${IS_VISIBLE}
+  -- As in ADD_TURN (events in commit order); locked in key order, so two batches cannot deadlock.
+  ORDER BY project, location, id
+  FOR NO KEY UPDATE
 ), decided AS (
-  SELECT turn.*, conversation.*, participant.role FROM turn
-  LEFT JOIN LATERAL (
-    SELECT conversation_stage, ${EFFECTIVE_END_TIME} IS NULL AS in_progress,
-      initial_profile -> 'humanAgentAssistantConfig' AS assistant_config,
-      COALESCE(initial_profile -> 'automatedAgentConfig' ->> 'agent', '') AS agent,
-      initial_profile ->> 'languageCode' AS profile_language
-    FROM conversations WHERE project = turn.project AND location = turn.location AND id = turn.conversation_id AND ${IS_VISIBLE}
-  ) AS conversation ON true
+  SELECT turn.*, conversation.conversation_stage, conversation.in_progress, conversation.assistant_config, conversation.agent,
+    conversation.profile_language, conversation.message_events, participant.role
+  FROM turn
+  LEFT JOIN conversation ON conversation.project = turn.project AND conversation.location = turn.location AND conversation.id = turn.conversation_id
   LEFT JOIN LATERAL (
     SELECT role FROM participants
     WHERE project = turn.project AND location = turn.location AND conversation_id = turn.conversation_id AND id = turn.participant_id
@@ -163,6 +170,18 @@ const ADD_TURNS = {
   WHERE in_progress AND role IS NOT NULL
     AND NOT (conversation_stage = ${STAGE_VIRTUAL_AGENT} AND role = ${ROLE_END_USER} AND char_length(content) > ${MAX_VIRTUAL_AGENT_TEXT})
   RETURNING project, location, conversation_id, ${MESSAGE_COLUMNS}, automated_reply
+), event AS (
+  ${insertEvents(EVENT_NEW_MESSAGE, {
+    from: `inserted JOIN decided ON decided.project = inserted.project AND decided.location = inserted.location
+      AND decided.conversation_id = inserted.conversation_id AND decided.message_id = inserted.id`,
+    project: "inserted.project",
+    location: "inserted.location",
+    conversationId: "inserted.conversation_id",
+    config: "decided.message_events",
+    message: "to_jsonb(inserted) - 'automated_reply' - 'project' - 'location' - 'conversation_id'",
+    // Turns of one conversation in one batch share a create_time: the transcript orders them by ID.
+    orderBy: "inserted.id",
+  })}
 )
 SELECT decided.key_index, decided.conversation_stage, decided.in_progress, decided.assistant_config, decided.agent, decided.role,
   false AS repeated, inserted.id, inserted.participant_id, inserted.participant_role, inserted.content, inserted.language_code,
