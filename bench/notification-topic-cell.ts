@@ -31,6 +31,8 @@ export interface NotificationTopicCellOptions {
   readonly serverCpu: string;
   /** The node flags the service ships with (package.json's start script). */
   readonly nodeFlags: readonly string[];
+  /** False runs the service with EVENTS_PUBLISH=false: the outbox write alone, without the relay's work beside it. */
+  readonly publish: boolean;
 }
 
 type Variant = "no topic" | "notification topic";
@@ -46,13 +48,13 @@ const DRAIN_LIMIT_MS = 120_000;
 
 /** Runs the cell and returns its report (a markdown table and how the events were relayed). */
 export async function benchNotificationTopic(options: NotificationTopicCellOptions): Promise<string> {
-  const unavailable = pubsubEmulatorUnavailable();
+  const unavailable = options.publish ? pubsubEmulatorUnavailable() : "BENCH_EVENTS_PUBLISH=false";
   const emulator: PubSubEmulator | undefined = unavailable === undefined ? await startPubSubEmulator({ cpus: options.loadCpu }) : undefined;
   const [, project] = options.parent.split("/");
   const topic = `projects/${project}/topics/bench-events`;
   // A topic without subscriptions: the emulator acknowledges and keeps nothing.
   if (emulator !== undefined) await fetch(`http://${emulator.host}/v1/${topic}`, { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" });
-  const publishing = emulator === undefined ? `EVENTS_PUBLISH=false (no Pub/Sub emulator: ${unavailable})` : `published to the Pub/Sub emulator (${emulator.host}, CPU ${options.loadCpu})`;
+  const publishing = emulator === undefined ? `not published, EVENTS_PUBLISH=false (${unavailable})` : `published to the Pub/Sub emulator (${emulator.host}, CPU ${options.loadCpu})`;
 
   const port = await freePort();
   const env = emulator === undefined ? { EVENTS_PUBLISH: "false" } : { PUBSUB_EMULATOR_HOST: emulator.host };

@@ -51,6 +51,7 @@ const HTTP1_CONNECTIONS = Number(process.env.BENCH_HTTP1_CONNECTIONS ?? 64);
 const CONNECT_NOOP = "connect-node no-op";
 // The notification-topic cell (bench/notification-topic-cell.ts): "only" runs it alone, "0" skips it.
 const EVENTS_CELL = process.env.BENCH_EVENTS ?? "1";
+const EVENTS_PUBLISH = process.env.BENCH_EVENTS_PUBLISH !== "false";
 
 interface Http1Request {
   readonly operation: Http1Operation;
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
   try {
     console.log(`database ${name}: migrating, seeding ${SEEDED} conversations, recording the statements`);
     const { statements, parent, profile, names } = await prepare(databaseUrl);
-    const eventsCell: NotificationTopicCellOptions = { databaseUrl, parent, rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, streams: STREAMS, poolSize: POOL_SIZE, loadCpu: LOAD_CPU, serverCpu: SERVER_CPU, nodeFlags: await startNodeFlags() };
+    const eventsCell: NotificationTopicCellOptions = { databaseUrl, parent, rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, streams: STREAMS, poolSize: POOL_SIZE, loadCpu: LOAD_CPU, serverCpu: SERVER_CPU, nodeFlags: await startNodeFlags(), publish: EVENTS_PUBLISH };
     if (EVENTS_CELL === "only") return console.log(`\n${await benchNotificationTopic(eventsCell)}`);
     console.log("starting the servers");
     const bodies: Record<Operation, string> = {
