@@ -29,6 +29,7 @@ import { pgbench } from "./pgbench.js";
 import { recordingDatabase } from "./recording-database.js";
 import type { RecordedStatement } from "./recorded-statement.js";
 import { createHumanProfileDirect, seedConversations, seedMessages } from "./seed.js";
+import { benchNotificationTopic, type NotificationTopicCellOptions } from "./notification-topic-cell.js";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -73,6 +74,9 @@ const HTTP1_OPERATIONS = ["connect get", "rest get"] as const;
 type Http1Operation = (typeof HTTP1_OPERATIONS)[number];
 const HTTP1_CONNECTIONS = Number(process.env.BENCH_HTTP1_CONNECTIONS ?? 64);
 const CONNECT_NOOP = "connect-node no-op";
+// The notification-topic cell (bench/notification-topic-cell.ts): "only" runs it alone, "0" skips it.
+const EVENTS_CELL = process.env.BENCH_EVENTS ?? "1";
+const EVENTS_PUBLISH = process.env.BENCH_EVENTS_PUBLISH !== "false";
 
 interface Http1Request {
   readonly operation: Http1Operation;
@@ -126,6 +130,8 @@ async function main(): Promise<void> {
   try {
     console.log(`database ${name}: migrating, seeding ${SEEDED} conversations and ${SEEDED_MESSAGES} messages, recording the statements`);
     const { statements, parent, profile, names, speaker, transcript } = await prepare(databaseUrl);
+    const eventsCell: NotificationTopicCellOptions = { databaseUrl, parent, rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, streams: STREAMS, poolSize: POOL_SIZE, loadCpu: LOAD_CPU, serverCpu: SERVER_CPU, nodeFlags: await startNodeFlags(), publish: EVENTS_PUBLISH };
+    if (EVENTS_CELL === "only") return console.log(`\n${await benchNotificationTopic(eventsCell)}`);
     console.log("starting the servers");
     const bodies: Record<Operation, string> = {
       get: await writeBody("get", toBinary(GetConversationRequestSchema, create(GetConversationRequestSchema, { name: names[0] }))),
@@ -219,10 +225,12 @@ async function main(): Promise<void> {
       }
     }
     clearInterval(rssTimer);
+    // After the other cells, whose servers then idle: its own service, and the Pub/Sub emulator, come and go with it.
+    const eventsSummary = EVENTS_CELL === "0" ? "" : `\n\n${await benchNotificationTopic(eventsCell)}`;
     const failures = await serviceFailures(targets.filter((target) => target.label.startsWith("service")));
 
     const summary = summarize(cells, [...targets, ...http1Targets]);
-    console.log(`\n${summary}`);
+    console.log(`\n${summary}${eventsSummary}`);
     console.log(`service calls that failed (from /metrics): ${failures.failed}`);
     console.log(`service calls cancelled by h2load as a cell ended (at most the calls in flight, ${HTTP1_CONNECTIONS} per HTTP/1.1 cell): ${failures.cancelled}`);
     await mkdir(new URL("./results/", import.meta.url), { recursive: true });

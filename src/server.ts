@@ -118,6 +118,8 @@ export interface EventsOptions {
   readonly outboxMax: number;
   /** How long an event for a missing topic is retried before it is dropped. */
   readonly missingTopicSeconds: number;
+  /** How often the outbox bound is enforced and the backlog measured (5 s when not given); tests shorten it. */
+  readonly upkeepMs?: number;
 }
 
 export interface Server {
@@ -312,6 +314,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
           publish: options.events.publish,
           outboxMax: options.events.outboxMax,
           missingTopicSeconds: options.events.missingTopicSeconds,
+          upkeepMs: options.events.upkeepMs,
         });
   return {
     port: listener.port,

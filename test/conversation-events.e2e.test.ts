@@ -6,6 +6,8 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConversationEventSchema, ConversationEvent_Type, type ConversationEvent } from "../src/gen/google/cloud/dialogflow/v2/conversation_event_pb.js";
 import { startServer, type Server } from "../src/server.js";
+import { captureLog } from "./support/captured-log.js";
+import { createTestDatabase } from "./support/test-database.js";
 import { pubsubEmulatorUnavailable, startPubSubEmulator, type PubSubEmulator } from "./support/pubsub-emulator.js";
 import { startService } from "./support/service-process.js";
 import { createClients, startTestServer, type Clients, type TestServer } from "./support/test-server.js";
@@ -149,6 +151,70 @@ describe.skipIf(unavailable !== undefined)(`conversation events on Pub/Sub${unav
       await short.stop();
     }
   });
+
+  it("drops an event for a topic that does not exist after EVENTS_MISSING_TOPIC_RETRY, logged and counted, and the conversation's next events go on", async () => {
+    const captured = captureLog<{ msg: string; attempts?: number; eventId?: number }>();
+    // A topic the emulator never created is missing; the retry is one second here.
+    const short = await startTestServer({ log: captured.log, events: { ...events(emulator.host), missingTopicSeconds: 1 } });
+    try {
+      const on = createClients("grpc", short.baseUrl);
+      const messages = await newTopic();
+      const missing = `projects/${PROJECT}/topics/never-created`;
+      const profile = await on.profiles.createConversationProfile({
+        parent,
+        conversationProfile: { displayName: "Half missing", notificationConfig: { topic: missing }, newMessageEventNotificationConfig: { topic: messages.name } },
+      });
+      const conversation = await on.conversations.createConversation({ parent, conversation: { conversationProfile: profile.name } });
+      const participant = await on.participants.createParticipant({ parent: conversation.name, participant: { role: 3 } });
+      await on.participants.analyzeContent({ participant: participant.name, input: { case: "textInput", value: { text: "Hello", languageCode: "en-US" } } });
+
+      // In order per conversation: the NEW_MESSAGE waits behind CONVERSATION_STARTED until that is dropped.
+      const received = await receive(messages.subscription, 1);
+      expect(received.map(typeOf)).toEqual(["NEW_MESSAGE"]);
+      const dropped = captured.lines.filter((line) => line.msg === "conversation event dropped: topic projects/events-test/topics/never-created does not exist");
+      expect(dropped).toHaveLength(1);
+      // Retried before it was given up.
+      expect(dropped[0]!.attempts).toBeGreaterThan(1);
+      const metrics = await (await fetch(`${short.baseUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^events_dropped_total\{reason="missing_topic"\} 1$/m);
+    } finally {
+      await short.stop();
+    }
+  }, 30_000);
+
+  it("with EVENTS_PUBLISH=false starts, publishes nothing, and keeps the outbox within EVENTS_OUTBOX_MAX", async () => {
+    const database = await createTestDatabase();
+    // The service as it ships, configured by its environment; on the embedded default it runs its own Postgres.
+    const dir = await mkdtemp(join(tmpdir(), "events-off-"));
+    await chmod(dir, 0o755);
+    const env = { PUBSUB_EMULATOR_HOST: emulator.host, EVENTS_PUBLISH: "false", EVENTS_OUTBOX_MAX: "2", ...(database.url === undefined ? {} : { DATABASE_URL: database.url }) };
+    const service = startService(["--port", "0", "--data-dir", join(dir, "data")], env);
+    try {
+      const on = createClients("grpc", `http://127.0.0.1:${await service.serving}`);
+      const topic = await newTopic();
+      const profile = await profileWith(topic.name, undefined, on);
+      for (let i = 0; i < 4; i++) {
+        const conversation = await on.conversations.createConversation({ parent, conversation: { conversationProfile: profile.name } });
+        await on.conversations.completeConversation({ name: conversation.name });
+      }
+      // The bound is enforced every 5 s: wait for it, then for anything that might have been published.
+      const deadline = Date.now() + 15_000;
+      let metrics = "";
+      while (Date.now() < deadline) {
+        metrics = await (await fetch(`http://127.0.0.1:${await service.serving}/metrics`)).text();
+        if (/^events_dropped_total\{reason="outbox_full"\} 6$/m.test(metrics)) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(metrics).toMatch(/^events_dropped_total\{reason="outbox_full"\} 6$/m);
+      expect(metrics).toMatch(/^events_pending 2$/m);
+      expect(await receive(topic.subscription, 0)).toEqual([]);
+    } finally {
+      service.child.kill("SIGTERM");
+      await service.exited;
+      await database.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("answers calls while Pub/Sub is stopped, and publishes every event, in order per conversation, once it resumes", async () => {
     const topic = await newTopic();

@@ -24,12 +24,15 @@ export function retryDelayMs(attempts: number): number {
 
 /** Publishes one batch of claimed events at once and says what became of each. */
 export async function publishEvents(events: readonly OutboxEvent[], options: PublishEventsOptions): Promise<PublishOutcome[]> {
-  const stopped = new Promise<never>((_, reject) => {
-    if (options.signal.aborted) reject(new Error("the relay is stopping"));
-    options.signal.addEventListener("abort", () => reject(new Error("the relay is stopping")), { once: true });
-  });
+  let stop = () => {};
+  const stopped = new Promise<never>((_, reject) => (stop = () => reject(new Error("the relay is stopping"))));
   stopped.catch(() => {});
-  const outcomes = await Promise.all(events.map((event) => publishOne(event, options, stopped)));
+  if (options.signal.aborted) stop();
+  // Removed once the batch settles: the signal lives as long as the relay, and a listener per batch would pile up.
+  options.signal.addEventListener("abort", stop, { once: true });
+  const outcomes = await Promise.all(events.map((event) => publishOne(event, options, stopped))).finally(() =>
+    options.signal.removeEventListener("abort", stop),
+  );
   const count = (kind: PublishOutcome["kind"]) => outcomes.filter((outcome) => outcome.kind === kind).length;
   if (count("published") > 0) options.metrics.observePublished(count("published"));
   if (count("failed") > 0) options.metrics.observeFailed(count("failed"));

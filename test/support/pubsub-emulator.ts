@@ -42,10 +42,18 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startPubSubEmulator(): Promise<PubSubEmulator> {
+export interface PubSubEmulatorOptions {
+  /** CPUs to pin the emulator to (taskset -c), so a benchmark keeps it off the service's CPU. */
+  readonly cpus?: string;
+}
+
+export async function startPubSubEmulator(options: PubSubEmulatorOptions = {}): Promise<PubSubEmulator> {
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
-  const child = spawn("gcloud", ["beta", "emulators", "pubsub", "start", `--host-port=${host}`, "--quiet"], {
+  const command = ["gcloud", "beta", "emulators", "pubsub", "start", `--host-port=${host}`, "--quiet"];
+  // taskset execs gcloud in place: the group is still gcloud's, and java inherits the CPUs.
+  const pinned = options.cpus === undefined ? command : ["taskset", "-c", options.cpus, ...command];
+  const child = spawn(pinned[0]!, pinned.slice(1), {
     detached: true,
     stdio: "ignore",
   });

@@ -1,0 +1,101 @@
+import { fromBinary, fromJsonString } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import { ConversationEventSchema, ConversationEvent_Type } from "../src/gen/google/cloud/dialogflow/v2/conversation_event_pb.js";
+import { encodeConversationEvent, toConversationEvent } from "../src/events/conversation-event.js";
+import { retryDelayMs } from "../src/events/publish-events.js";
+import { pubsubTopicName } from "../src/events/pubsub-topic.js";
+import type { OutboxEvent } from "../src/store/event-outbox.js";
+
+// The pure parts of publishing: where an event goes, how soon it is retried,
+// and the bytes a subscriber receives.
+
+describe("the Pub/Sub topic a profile names", () => {
+  it("keeps projects/P/topics/T as it is", () => {
+    expect(pubsubTopicName("projects/my-project/topics/events")).toBe("projects/my-project/topics/events");
+  });
+
+  it("publishes projects/P/locations/L/topics/T to projects/P/topics/T (Pub/Sub topics have no location)", () => {
+    expect(pubsubTopicName("projects/my-project/locations/us-central1/topics/events")).toBe("projects/my-project/topics/events");
+    expect(pubsubTopicName("projects/p/locations/global/topics/t-1")).toBe("projects/p/topics/t-1");
+  });
+
+  it.each([
+    "",
+    "events",
+    "topics/events",
+    "projects/p/topics/",
+    "projects/p/topics/t/extra",
+    "projects//topics/t",
+    "projects/p/locations/l/topic/t",
+    "projects/p/locations/topics/t",
+    "//pubsub.googleapis.com/projects/p/topics/t",
+  ])("names no topic for %j", (topic) => {
+    expect(pubsubTopicName(topic)).toBeUndefined();
+  });
+});
+
+describe("the retry delay", () => {
+  it("doubles from a quarter second", () => {
+    expect([0, 1, 2, 3, 4].map(retryDelayMs)).toEqual([250, 500, 1000, 2000, 4000]);
+  });
+
+  it("stops growing at half a minute, however many attempts failed", () => {
+    expect(retryDelayMs(7)).toBe(30_000);
+    expect(retryDelayMs(10)).toBe(30_000);
+    expect(retryDelayMs(1_000_000)).toBe(30_000);
+  });
+});
+
+const started: OutboxEvent = {
+  id: 1,
+  project: "p",
+  location: "europe-west1",
+  conversationId: "c-1",
+  eventType: ConversationEvent_Type.CONVERSATION_STARTED,
+  topic: "projects/p/topics/t",
+  messageFormat: "",
+  message: null,
+  attempts: 0,
+  missingTopicSeconds: null,
+};
+
+const newMessage: OutboxEvent = {
+  ...started,
+  id: 2,
+  eventType: ConversationEvent_Type.NEW_MESSAGE,
+  message: { id: "m-1", participant_id: "u-1", participant_role: 3, content: "Hello", language_code: "en-US", create_micros: 1_700_000_000_123_456 },
+};
+
+describe("the event a subscriber receives", () => {
+  it("names the conversation in full, with its location", () => {
+    const event = toConversationEvent(started);
+    expect(event.conversation).toBe("projects/p/locations/europe-west1/conversations/c-1");
+    expect(event.type).toBe(ConversationEvent_Type.CONVERSATION_STARTED);
+    expect(event.payload.case).toBeUndefined();
+  });
+
+  it("carries the stored message as new_message_payload for NEW_MESSAGE", () => {
+    const event = toConversationEvent(newMessage);
+    if (event.payload.case !== "newMessagePayload") throw new Error(`payload ${event.payload.case}`);
+    const message = event.payload.value;
+    expect(message.name).toBe("projects/p/locations/europe-west1/conversations/c-1/messages/m-1");
+    expect(message.participant).toBe("projects/p/locations/europe-west1/conversations/c-1/participants/u-1");
+    expect([message.content, message.languageCode, message.participantRole]).toEqual(["Hello", "en-US", 3]);
+    expect(message.createTime?.nanos).toBe(123_456_000);
+  });
+
+  it.each(["", "PROTO", "1", "MESSAGE_FORMAT_UNSPECIFIED"])("is the binary ConversationEvent for message_format %j (PROTO is the default)", (format) => {
+    const event = toConversationEvent(newMessage);
+    const data = encodeConversationEvent(event, format);
+    expect(fromBinary(ConversationEventSchema, data)).toEqual(event);
+    expect(() => JSON.parse(new TextDecoder().decode(data))).toThrow();
+  });
+
+  it.each(["JSON", "2"])("is proto3 JSON for message_format %j (by name, or by number from a bootstrap file)", (format) => {
+    const event = toConversationEvent(newMessage);
+    const text = new TextDecoder().decode(encodeConversationEvent(event, format));
+    const json = JSON.parse(text) as Record<string, unknown>;
+    expect(json).toMatchObject({ conversation: "projects/p/locations/europe-west1/conversations/c-1", type: "NEW_MESSAGE", newMessagePayload: { content: "Hello" } });
+    expect(fromJsonString(ConversationEventSchema, text)).toEqual(event);
+  });
+});
