@@ -1,13 +1,15 @@
 import type { ConversationProfile } from "../../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { ConversationProfileSchema } from "../../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
-import { ConversationSchema, Conversation_LifecycleState } from "../../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { Conversation_LifecycleState } from "../../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { createConsoleClients } from "./clients.js";
 import { createConversationActivity, type ConversationActivity } from "./conversation-activity.js";
 import { createConversationInteractively } from "./create-conversation.js";
 import { countConversations } from "./counts.js";
 import { createConversationsView, PAGE_SIZES } from "./conversations-view.js";
 import { askForToken, confirmAction } from "./dialogs.js";
-import { showDetail } from "./detail-panel.js";
+import { conversationDetail } from "./conversation-detail.js";
+import { showDetail, showDetailStatus } from "./detail-panel.js";
 import { countText, errorText, localTime, resourceId } from "./display.js";
 import { byId, fill, h } from "./elements.js";
 import { conversationFilter } from "./list-filter.js";
@@ -73,11 +75,26 @@ const conversationsView = createConversationsView({
     const profile = profiles.find((candidate) => candidate.name === name);
     return profile?.displayName || resourceId(name);
   },
+  find: findConversation,
 });
 const profilesView = createProfilesView({
   linkTo: (id) => writeState({ ...state, open: id }) || "?",
   open: openItem,
 });
+
+/** Opens a conversation by its ID (or its full name under the parent), once GetConversation found it. */
+async function findConversation(typed: string): Promise<string> {
+  const prefix = `${state.parent}/conversations/`;
+  const id = typed.startsWith(prefix) ? typed.slice(prefix.length) : typed;
+  try {
+    const conversation = await clients.conversations.getConversation({ name: `${prefix}${id}` });
+    openItem(resourceId(conversation.name));
+    return "";
+  } catch (error) {
+    if (ConnectError.from(error).code === Code.NotFound) return `No conversation with ID ${id} under ${state.parent}.`;
+    return errorText(error);
+  }
+}
 
 function openItem(id: string): void {
   focusDetail = true;
@@ -120,6 +137,7 @@ function show(next: ConsoleState): void {
   fillRecentParents();
   const filterChanged = previous.parent !== state.parent || previous.state !== state.state || previous.stage !== state.stage;
   if (filterChanged || pageTokens.length === 0) pageTokens = [""];
+  if (previous.parent !== state.parent) conversationsView.setUsable(false);
   conversationsView.setFilter(state.state, state.stage);
   fill(view, state.tab === "conversations" ? conversationsView.element : profilesView.element);
   if (state.open === "") {
@@ -167,7 +185,9 @@ async function refreshList(): Promise<void> {
       hasNext: nextPageToken !== "",
     });
   } catch (error) {
-    if (asked === generation) showError(errorText(error));
+    if (asked !== generation) return;
+    showError(errorText(error));
+    conversationsView.setUsable(false);
   }
 }
 
@@ -206,14 +226,8 @@ async function refreshDetail(): Promise<void> {
       if (asked !== generation) return;
       const running = conversation.lifecycleState === Conversation_LifecycleState.IN_PROGRESS;
       shown.setRunning(running);
-      showDetail(detail, {
-        heading: `Conversation ${state.open}`,
-        schema: ConversationSchema,
-        message: conversation,
-        actions: [{ label: "Complete", id: "complete-conversation", primary: true, disabled: !running, run: () => void completeConversation(conversation.name) }],
-        grouping: { inSummary: ["phoneNumber"], labels: { initialConversationProfile: "Profile snapshot", ingestedContextReferences: "Context references" } },
-        extra: shown.element,
-      }, closeItem, takeFocus);
+      const actions = { complete: (name: string) => void completeConversation(name), status: (text: string) => showDetailStatus(detail, text) };
+      showDetail(detail, conversationDetail(conversation, profiles, actions, shown.element), closeItem, takeFocus);
     } else {
       const profile = await clients.profiles.getConversationProfile({ name: `${state.parent}/conversationProfiles/${state.open}` });
       if (asked !== generation) return;

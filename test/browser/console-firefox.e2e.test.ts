@@ -71,6 +71,31 @@ describe.skipIf(!existsSync(FIREFOX))("the web console in Firefox", () => {
     expect(stored.messages[0]?.participantRole).toBe(Participant_Role.END_USER);
   });
 
+  it("shows the profile's display name and duration, copies as JSON, and opens a conversation by the ID typed into the search", async () => {
+    await page.navigate(`${test.baseUrl}/console/?parent=${PARENT}&open=fox-1`);
+    await expect.poll(() => page.evaluate(`document.getElementById("fact-profile")?.textContent`)).toMatch(/^Humans only \(/);
+    expect(await page.evaluate(`document.getElementById("fact-duration").textContent`)).toMatch(/^\d+ (s|min \d\d s) so far$/);
+    // Reading Firefox's clipboard needs a permission BiDi does not grant: the text handed to it is captured
+    // instead. A click, not a key: ESR's BiDi key actions on a focused button carry no key value, so they do
+    // not activate it (Chromium's test presses Enter and Space on it).
+    await page.evaluate(`(() => { navigator.clipboard.writeText = (text) => { window.copied = text; return Promise.resolve(); }; document.getElementById("copy-json").click(); })()`);
+    await expect.poll(() => page.evaluate(`document.getElementById("detail-status").textContent`)).toBe("Copied the conversation as JSON.");
+    expect(await page.evaluate(`JSON.parse(window.copied).name`)).toBe(`${PARENT}/conversations/fox-1`);
+
+    await page.evaluate(`document.getElementById("find-id").focus()`);
+    await page.type(`nobody${KEYS.enter}`);
+    await expect.poll(() => page.evaluate(`document.getElementById("find-status").textContent`)).toBe(`No conversation with ID nobody under ${PARENT}.`);
+    await page.evaluate(`(() => { const input = document.getElementById("find-id"); input.value = ""; input.focus(); })()`);
+    await page.type(`fox-3${KEYS.enter}`);
+    await expect.poll(() => page.evaluate(`document.getElementById("detail-heading")?.textContent`)).toBe("Conversation fox-3");
+  });
+
+  it("disables New conversation and paging while the parent is not valid", async () => {
+    await page.navigate(`${test.baseUrl}/console/?parent=projects/NOT%20VALID`);
+    await expect.poll(() => page.evaluate(`document.getElementById("error").textContent`)).toMatch(/^INVALID_ARGUMENT: /);
+    expect(await page.evaluate(`["new-conversation", "page-previous", "page-next", "find-open"].map((id) => document.getElementById(id).disabled)`)).toEqual([true, true, true, true]);
+  });
+
   it("creates a conversation when Enter is pressed in the New conversation dialog", async () => {
     await page.navigate(`${test.baseUrl}/console/?parent=${PARENT}`);
     await expect.poll(rowIds).toContain("fox-1");
