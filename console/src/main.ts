@@ -1,5 +1,4 @@
 import type { ConversationProfile } from "../../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
-import { ConversationProfileSchema } from "../../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { Conversation_LifecycleState } from "../../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createConsoleClients } from "./clients.js";
@@ -14,6 +13,9 @@ import { countText, errorText, localTime, resourceId } from "./display.js";
 import { byId, fill, h } from "./elements.js";
 import { conversationFilter } from "./list-filter.js";
 import { createProfilesView } from "./profiles-view.js";
+import { profileDetail } from "./profile-detail.js";
+import { editProfileInteractively } from "./profile-form.js";
+import { profileUsage } from "./profile-usage.js";
 import { readState, writeState, type ConsoleState } from "./url-state.js";
 import { rememberParent, recentParents } from "./recent-parents.js";
 
@@ -80,6 +82,7 @@ const conversationsView = createConversationsView({
 const profilesView = createProfilesView({
   linkTo: (id) => writeState({ ...state, open: id }) || "?",
   open: openItem,
+  create: () => void editProfile(undefined),
 });
 
 /** Opens a conversation by its ID (or its full name under the parent), once GetConversation found it. */
@@ -230,13 +233,10 @@ async function refreshDetail(): Promise<void> {
       showDetail(detail, conversationDetail(conversation, profiles, actions, shown.element), closeItem, takeFocus);
     } else {
       const profile = await clients.profiles.getConversationProfile({ name: `${state.parent}/conversationProfiles/${state.open}` });
+      const usage = await profileUsage(clients.conversations, state.parent, profile.name);
       if (asked !== generation) return;
-      showDetail(detail, {
-        heading: profile.displayName || `Profile ${state.open}`,
-        schema: ConversationProfileSchema,
-        message: profile,
-        actions: [{ label: "New conversation on this profile", id: "create-on-profile", run: () => void createConversation(profile.name) }],
-      }, closeItem, takeFocus);
+      const actions = { createConversation: (p: ConversationProfile) => void createConversation(p.name), edit: (p: ConversationProfile) => void editProfile(p), remove: (p: ConversationProfile) => void deleteProfile(p) };
+      showDetail(detail, profileDetail(profile, usage, actions), closeItem, takeFocus);
     }
   } catch (error) {
     if (asked === generation) showError(errorText(error));
@@ -253,6 +253,30 @@ async function completeConversation(name: string): Promise<void> {
   } catch (error) {
     showError(errorText(error));
   }
+}
+
+async function editProfile(existing: ConversationProfile | undefined): Promise<void> {
+  const saved = await editProfileInteractively(clients, state.parent, existing);
+  if (saved === undefined) return;
+  focusDetail = true;
+  generation++;
+  await loadProfiles();
+  navigate({ ...state, tab: "profiles", open: resourceId(saved.name) });
+}
+
+/** Deletes after a confirmation; the service's refusal (FAILED_PRECONDITION while it is in use) is shown as it comes. */
+async function deleteProfile(profile: ConversationProfile): Promise<void> {
+  const label = profile.displayName || resourceId(profile.name);
+  if (!(await confirmAction("Delete profile", `Delete profile ${label}? Conversations keep their snapshot of it.`, "Delete"))) return;
+  try {
+    await clients.profiles.deleteConversationProfile({ name: profile.name });
+  } catch (error) {
+    showError(errorText(error));
+    return;
+  }
+  profiles = profiles.filter((candidate) => candidate.name !== profile.name);
+  navigate({ ...state, open: "" });
+  byId("new-profile").focus();
 }
 
 async function createConversation(profileName: string): Promise<void> {

@@ -96,6 +96,24 @@ describe.skipIf(!existsSync(FIREFOX))("the web console in Firefox", () => {
     expect(await page.evaluate(`["new-conversation", "page-previous", "page-next", "find-open"].map((id) => document.getElementById(id).disabled)`)).toEqual([true, true, true, true]);
   });
 
+  it("creates a profile with Enter in its dialog, and shows FAILED_PRECONDITION when deleting one in use", async () => {
+    await page.navigate(`${test.baseUrl}/console/?parent=${PARENT}&tab=profiles`);
+    await expect.poll(() => page.evaluate(`document.querySelectorAll("#profiles tbody th a").length`)).toBe(1);
+    await page.evaluate(`document.getElementById("new-profile").click()`);
+    await page.evaluate(`document.getElementById("profile-displayName").focus()`);
+    await page.type(`Fox line${KEYS.enter}`);
+    await expect.poll(() => page.evaluate(`document.getElementById("detail-heading")?.textContent`)).toBe("Fox line");
+    const all = (await clients.profiles.listConversationProfiles({ parent: PARENT })).conversationProfiles;
+    expect(all.map((p) => p.displayName).sort()).toEqual(["Fox line", "Humans only"]);
+
+    const busy = all.find((p) => p.displayName === "Humans only")?.name.split("/").pop();
+    await page.navigate(`${test.baseUrl}/console/?parent=${PARENT}&tab=profiles&open=${busy}`);
+    await expect.poll(() => page.evaluate(`document.getElementById("fact-conversations")?.textContent`)).toMatch(/^\d+$/);
+    await page.evaluate(`document.getElementById("delete-profile").click()`);
+    await page.evaluate(`[...document.querySelectorAll("#dialog button")].find((b) => b.textContent === "Delete").click()`);
+    await expect.poll(() => page.evaluate(`document.getElementById("error").textContent`)).toMatch(/^FAILED_PRECONDITION: /);
+  });
+
   it("creates a conversation when Enter is pressed in the New conversation dialog", async () => {
     await page.navigate(`${test.baseUrl}/console/?parent=${PARENT}`);
     await expect.poll(rowIds).toContain("fox-1");
