@@ -14,6 +14,7 @@ import { byId, fill, h } from "./elements.js";
 import { conversationFilter } from "./list-filter.js";
 import { createProfilesView } from "./profiles-view.js";
 import { profileDetail } from "./profile-detail.js";
+import { createEmulatorPanel, emulatorEnabled } from "./emulator-panel.js";
 import { editProfileInteractively } from "./profile-form.js";
 import { profileUsage } from "./profile-usage.js";
 import { readState, writeState, type ConsoleState } from "./url-state.js";
@@ -99,6 +100,26 @@ async function findConversation(typed: string): Promise<string> {
   }
 }
 
+// Shown only when the service serves the emulator's data routes (EMULATOR_RESET).
+const emulatorPanel = createEmulatorPanel({
+  changed: () => {
+    generation++;
+    profiles = [];
+    void refreshAll(true);
+  },
+  showError,
+});
+let hasEmulator = false;
+void emulatorEnabled().then((enabled) => {
+  hasEmulator = enabled;
+  errors.before(emulatorPanel.element);
+  emulatorPanel.setProject(hasEmulator ? projectOf(state.parent) : "");
+});
+
+function projectOf(parent: string): string {
+  return /^projects\/([^/]+)/.exec(parent)?.[1] ?? "";
+}
+
 function openItem(id: string): void {
   focusDetail = true;
   navigate({ ...state, open: id });
@@ -123,6 +144,7 @@ function show(next: ConsoleState): void {
   generation++;
   showError("");
   parentInput.value = state.parent;
+  emulatorPanel.setProject(hasEmulator ? projectOf(state.parent) : "");
   for (const tab of ["conversations", "profiles"] as const) {
     const link = byId<HTMLAnchorElement>(`tab-${tab}`);
     link.href = writeState({ ...state, tab, open: "" }) || "?";

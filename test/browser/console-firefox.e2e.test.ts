@@ -17,7 +17,8 @@ describe.skipIf(!existsSync(FIREFOX))("the web console in Firefox", () => {
   let page: FirefoxPage;
 
   beforeAll(async () => {
-    test = await startTestServer();
+    // Reset on, for the emulator panel (its test erases a project of its own).
+    test = await startTestServer({ emulatorReset: true });
     clients = createClients("grpc", test.baseUrl);
     const profile = await createHumanProfile(clients, PARENT);
     for (const id of ["fox-1", "fox-2", "fox-3"]) await startConversation(clients, PARENT, profile, id);
@@ -123,5 +124,18 @@ describe.skipIf(!existsSync(FIREFOX))("the web console in Firefox", () => {
     await expect.poll(() => page.evaluate(`document.getElementById("detail-heading")?.textContent`)).toBe("Conversation fox-enter");
     const created = await clients.conversations.getConversation({ name: `${PARENT}/conversations/fox-enter` });
     expect(created.lifecycleState).toBe(Conversation_LifecycleState.IN_PROGRESS);
+  });
+
+  it("erases the parent's project after a confirmation, with EMULATOR_RESET on", async () => {
+    const parent = "projects/console-firefox-erase/locations/global";
+    await startConversation(clients, parent, await createHumanProfile(clients, parent), "to-erase");
+    await page.navigate(`${test.baseUrl}/console/?parent=${parent}`);
+    await expect.poll(rowIds).toEqual(["to-erase"]);
+    expect(await page.evaluate(`document.getElementById("emulator-heading").textContent`)).toBe("Project console-firefox-erase (emulator)");
+    await page.evaluate(`document.getElementById("erase-project").click()`);
+    await page.evaluate(`[...document.querySelectorAll("#dialog button")].find((b) => b.textContent === "Erase").click()`);
+    await expect.poll(() => page.evaluate(`document.getElementById("emulator-status").textContent`)).toMatch(/^Erased /);
+    await expect.poll(rowIds).toEqual([]);
+    expect((await clients.conversations.listConversations({ parent })).conversations).toEqual([]);
   });
 });
