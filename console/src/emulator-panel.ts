@@ -8,8 +8,8 @@ import { TOKEN_KEY } from "./clients.js";
 
 export interface EmulatorPanel {
   readonly element: HTMLElement;
-  /** The parent's project, or "" for none: the panel shows only with one. */
-  setProject(project: string): void;
+  /** The parent whose project the panel acts on, or "" for none: the panel shows only with one. */
+  setParent(parent: string): void;
 }
 
 export interface EmulatorPanelActions {
@@ -98,7 +98,8 @@ export function createEmulatorPanel(actions: EmulatorPanelActions): EmulatorPane
 
   return {
     element,
-    setProject(next) {
+    setParent(parent) {
+      const next = /^projects\/([^/]+)/.exec(parent)?.[1] ?? "";
       if (next !== project) status.textContent = "";
       project = next;
       fill(heading, `Project ${project} (emulator)`);

@@ -1,21 +1,21 @@
 import type { ConversationProfile } from "../../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import { Conversation_LifecycleState } from "../../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { createConsoleClients } from "./clients.js";
 import { createConversationActivity, type ConversationActivity } from "./conversation-activity.js";
 import { createConversationInteractively } from "./create-conversation.js";
-import { countConversations } from "./counts.js";
+import { countConversations, showCounts } from "./counts.js";
 import { createConversationsView, PAGE_SIZES } from "./conversations-view.js";
 import { askForToken, confirmAction } from "./dialogs.js";
 import { conversationDetail } from "./conversation-detail.js";
+import { findConversation } from "./find-conversation.js";
 import { showDetail, showDetailStatus } from "./detail-panel.js";
-import { countText, errorText, localTime, resourceId } from "./display.js";
+import { errorText, localTime, resourceId } from "./display.js";
 import { byId, fill, h } from "./elements.js";
 import { conversationFilter } from "./list-filter.js";
 import { createProfilesView } from "./profiles-view.js";
 import { profileDetail } from "./profile-detail.js";
 import { createEmulatorPanel, emulatorEnabled } from "./emulator-panel.js";
-import { editProfileInteractively } from "./profile-form.js";
+import { deleteProfileInteractively, editProfileInteractively } from "./profile-form.js";
 import { profileUsage } from "./profile-usage.js";
 import { readState, writeState, type ConsoleState } from "./url-state.js";
 import { rememberParent, recentParents } from "./recent-parents.js";
@@ -78,27 +78,17 @@ const conversationsView = createConversationsView({
     const profile = profiles.find((candidate) => candidate.name === name);
     return profile?.displayName || resourceId(name);
   },
-  find: findConversation,
+  async find(typed) {
+    const found = await findConversation(clients, state.parent, typed);
+    if ("id" in found) openItem(found.id);
+    return "problem" in found ? found.problem : "";
+  },
 });
 const profilesView = createProfilesView({
   linkTo: (id) => writeState({ ...state, open: id }) || "?",
   open: openItem,
   create: () => void editProfile(undefined),
 });
-
-/** Opens a conversation by its ID (or its full name under the parent), once GetConversation found it. */
-async function findConversation(typed: string): Promise<string> {
-  const prefix = `${state.parent}/conversations/`;
-  const id = typed.startsWith(prefix) ? typed.slice(prefix.length) : typed;
-  try {
-    const conversation = await clients.conversations.getConversation({ name: `${prefix}${id}` });
-    openItem(resourceId(conversation.name));
-    return "";
-  } catch (error) {
-    if (ConnectError.from(error).code === Code.NotFound) return `No conversation with ID ${id} under ${state.parent}.`;
-    return errorText(error);
-  }
-}
 
 // Shown only when the service serves the emulator's data routes (EMULATOR_RESET).
 const emulatorPanel = createEmulatorPanel({
@@ -113,12 +103,8 @@ let hasEmulator = false;
 void emulatorEnabled().then((enabled) => {
   hasEmulator = enabled;
   errors.before(emulatorPanel.element);
-  emulatorPanel.setProject(hasEmulator ? projectOf(state.parent) : "");
+  emulatorPanel.setParent(hasEmulator ? state.parent : "");
 });
-
-function projectOf(parent: string): string {
-  return /^projects\/([^/]+)/.exec(parent)?.[1] ?? "";
-}
 
 function openItem(id: string): void {
   focusDetail = true;
@@ -144,7 +130,7 @@ function show(next: ConsoleState): void {
   generation++;
   showError("");
   parentInput.value = state.parent;
-  emulatorPanel.setProject(hasEmulator ? projectOf(state.parent) : "");
+  emulatorPanel.setParent(hasEmulator ? state.parent : "");
   for (const tab of ["conversations", "profiles"] as const) {
     const link = byId<HTMLAnchorElement>(`tab-${tab}`);
     link.href = writeState({ ...state, tab, open: "" }) || "?";
@@ -223,15 +209,7 @@ async function refreshCounts(): Promise<void> {
       ["IN_PROGRESS", "COMPLETED"].map((lifecycle) => countConversations(clients.conversations, state.parent, lifecycle)),
     );
     if (asked !== generation || running === undefined || done === undefined) return;
-    // The counts are a live region: touching it only on change keeps screen readers quiet.
-    const text = `${countText(running.count, running.hasMore)} in progress, ${countText(done.count, done.hasMore)} completed`;
-    if (counts.dataset.text === text) return;
-    counts.dataset.text = text;
-    fill(
-      counts,
-      h("span", { id: "count-in-progress" }, h("strong", {}, countText(running.count, running.hasMore)), " in progress"),
-      h("span", { id: "count-completed" }, h("strong", {}, countText(done.count, done.hasMore)), " completed"),
-    );
+    showCounts(counts, running, done);
   } catch (error) {
     if (asked === generation) showError(errorText(error));
   }
@@ -286,16 +264,10 @@ async function editProfile(existing: ConversationProfile | undefined): Promise<v
   navigate({ ...state, tab: "profiles", open: resourceId(saved.name) });
 }
 
-/** Deletes after a confirmation; the service's refusal (FAILED_PRECONDITION while it is in use) is shown as it comes. */
 async function deleteProfile(profile: ConversationProfile): Promise<void> {
-  const label = profile.displayName || resourceId(profile.name);
-  if (!(await confirmAction("Delete profile", `Delete profile ${label}? Conversations keep their snapshot of it.`, "Delete"))) return;
-  try {
-    await clients.profiles.deleteConversationProfile({ name: profile.name });
-  } catch (error) {
-    showError(errorText(error));
-    return;
-  }
+  const outcome = await deleteProfileInteractively(clients, profile);
+  if (outcome === "kept") return;
+  if (outcome !== "deleted") return showError(outcome);
   profiles = profiles.filter((candidate) => candidate.name !== profile.name);
   navigate({ ...state, open: "" });
   byId("new-profile").focus();

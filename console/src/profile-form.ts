@@ -1,13 +1,14 @@
 import type { ConversationProfile } from "../../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
 import type { ConsoleClients } from "./clients.js";
-import { showDialog } from "./dialogs.js";
-import { errorText } from "./display.js";
+import { confirmAction, showDialog } from "./dialogs.js";
+import { errorText, resourceId } from "./display.js";
 import { h } from "./elements.js";
 import { changedProfilePaths, PROFILE_SETTINGS, profileFields, profileSettings, type ProfileSettings } from "./profile-edit.js";
 
 // Creates a profile, or edits one (UpdateConversationProfile with a mask of
 // the changed fields), from a dialog of the settings the console shows; the
 // service's error stays in the dialog until it succeeds or the person cancels.
+// Deletes one after a confirmation.
 
 export async function editProfileInteractively(clients: ConsoleClients, parent: string, existing?: ConversationProfile): Promise<ConversationProfile | undefined> {
   const before = profileSettings(existing);
@@ -52,5 +53,20 @@ export async function editProfileInteractively(clients: ConsoleClients, parent: 
     } catch (caught) {
       error = errorText(caught);
     }
+  }
+}
+
+/**
+ * Deletes after a confirmation: "deleted", "kept" (cancelled), or the service's refusal as it
+ * gave it (FAILED_PRECONDITION while conversations or telephony numbers use the profile).
+ */
+export async function deleteProfileInteractively(clients: ConsoleClients, profile: ConversationProfile): Promise<string> {
+  const label = profile.displayName || resourceId(profile.name);
+  if (!(await confirmAction("Delete profile", `Delete profile ${label}? Conversations keep their snapshot of it.`, "Delete"))) return "kept";
+  try {
+    await clients.profiles.deleteConversationProfile({ name: profile.name });
+    return "deleted";
+  } catch (error) {
+    return errorText(error);
   }
 }
