@@ -36,6 +36,7 @@ export async function buildConsole(outDir: string = CONSOLE_OUT_DIR): Promise<Co
     logLevel: "warning",
   });
   await copyFile(`${SOURCE_DIR}index.html`, `${outDir}/index.html`);
+  await copyFile(`${SOURCE_DIR}emulator.js`, `${outDir}/emulator.js`);
   let bytes = 0;
   let gzipBytes = 0;
   for (const file of ["console.js", "console.css"]) {

@@ -2,7 +2,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { ConfigError, loadConfig } from "./config.js";
 import { migrate } from "./store/migrate.js";
 import { openDatabase } from "./store/open-database.js";
-import { ImportError, readProjectData, writeProjectData, type ProjectRows } from "./store/project-data.js";
+import { countRows, exportProject, importProject } from "./emulator/project-export.js";
+import { ImportError } from "./store/project-data.js";
 
 // The command line beside the service (npm run --silent cli -- ...): save a
 // project's data as JSON and load it back, for test fixtures and migrations.
@@ -18,17 +19,6 @@ const USAGE = `Usage: node dist/cli.js <command> [flags] [database flags]
 Database flags as for the service: --database-url <url> (or DATABASE_URL), --data-dir <dir> (or DATA_DIR).
 `;
 
-const FORMAT = "dialogflow-conversations/project-export";
-
-interface ProjectExport {
-  readonly format: typeof FORMAT;
-  /** The last migration of the database it came from. */
-  readonly schema: string;
-  readonly project: string;
-  readonly exportedAt: string;
-  readonly tables: ProjectRows;
-}
-
 class UsageError extends Error {}
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -42,52 +32,28 @@ async function main(argv: readonly string[]): Promise<void> {
   const database = await openDatabase(config.databaseUrl, config.dataDir, 2, { useRunning: true });
   try {
     await migrate(database);
-    const [{ version: schema } = { version: "" }] = await database.query<{ version: string }>({
-      text: "SELECT version FROM schema_migrations ORDER BY version DESC LIMIT 1",
-    });
     if (command === "export") {
       const project = own.values.get("--project");
       if (project === undefined) throw new UsageError("export needs --project <id>");
-      const data: ProjectExport = { format: FORMAT, schema, project, exportedAt: new Date().toISOString(), tables: await readProjectData(database, project) };
+      const data = await exportProject(database, project);
       const text = `${JSON.stringify(data, null, 2)}\n`;
       const out = own.values.get("--out");
       if (out === undefined) process.stdout.write(text);
       else await writeFile(out, text);
-      const counts = Object.entries(data.tables).map(([table, rows]) => `${rows.length} ${table}`);
-      process.stderr.write(`exported project ${project}: ${counts.join(", ")}\n`);
+      const counts = Object.fromEntries(Object.entries(data.tables).map(([table, rows]) => [table, rows.length]));
+      process.stderr.write(`exported project ${project}: ${countRows(counts)}\n`);
     } else if (command === "import") {
       const file = own.positional[0];
       if (file === undefined) throw new UsageError("import needs a file (or - for standard input)");
-      const data = parseExport(file === "-" ? await readStdin() : await readFile(file, "utf8"), schema);
-      const written = await writeProjectData(database, data.project, data.tables, { replace: own.flags.has("--replace") });
-      const counts = Object.entries(written).map(([table, count]) => `${count} ${table}`);
-      process.stderr.write(`imported project ${data.project}: ${counts.join(", ") || "nothing"}\n`);
+      const text = file === "-" ? await readStdin() : await readFile(file, "utf8");
+      const { project, written } = await importProject(database, text, { replace: own.flags.has("--replace") });
+      process.stderr.write(`imported project ${project}: ${countRows(written)}\n`);
     } else {
       throw new UsageError(`unknown command ${command}`);
     }
   } finally {
     await database.close();
   }
-}
-
-function parseExport(text: string, schema: string): ProjectExport {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ImportError(`not JSON: ${(error as Error).message}`);
-  }
-  const data = value as Partial<ProjectExport> | null;
-  if (data?.format !== FORMAT) throw new ImportError(`format must be "${FORMAT}" (a file written by export)`);
-  if (typeof data.project !== "string" || data.project === "") throw new ImportError("project must name the project");
-  if (typeof data.tables !== "object" || data.tables === null) throw new ImportError("tables must be an object of rows by table");
-  for (const [name, rows] of Object.entries(data.tables)) {
-    if (!Array.isArray(rows)) throw new ImportError(`tables.${name} must be an array of rows`);
-  }
-  if (typeof data.schema === "string" && data.schema > schema) {
-    throw new ImportError(`exported from a newer schema (${data.schema}) than this database has (${schema}): update the service first`);
-  }
-  return data as ProjectExport;
 }
 
 /** Splits our own flags (with a value, or alone) and positionals from the database flags left for loadConfig. */

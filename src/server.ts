@@ -21,6 +21,7 @@ import { takeGrpcStreamHandler } from "./grpc/grpc-js-streams.js";
 import { registerGrpcService } from "./grpc/grpc-service-adapter.js";
 import { createHealthService } from "./health/health-service.js";
 import { createReadinessProbe } from "./health/readiness.js";
+import { createProjectDataRoute } from "./emulator/project-data-route.js";
 import { createResetRoute } from "./emulator/reset-route.js";
 import { createConsoleRoute } from "./http/console-route.js";
 import { applyCors, type OriginPolicy } from "./http/cors.js";
@@ -222,6 +223,8 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     options.authorizer === undefined
       ? createOpsRoute(isReady, metrics)
       : gateMetrics(createOpsRoute(isReady, metrics), options.authorizer, options.publicMetrics ?? false),
+    // Before the console route: with EMULATOR_RESET on it answers /console/emulator.json.
+    ...(options.emulatorReset === true ? [createProjectDataRoute(database, options.authorizer, limits.maxMessageBytes, options.onInternalError)] : []),
     createConsoleRoute(),
     ...(options.emulatorReset === true ? [createResetRoute(database, options.authorizer, options.onInternalError)] : []),
     createRestRoute({

@@ -13,7 +13,8 @@ export interface ConsoleClients {
 /** Asks the person for a token; undefined when they decline. */
 export type AskToken = (reason: string) => Promise<string | undefined>;
 
-const TOKEN_KEY = "console.bearerToken";
+/** Where the token lasts for the tab; the emulator panel's plain HTTP calls send it too. */
+export const TOKEN_KEY = "console.bearerToken";
 
 /**
  * Sends a bearer token once one is known. When the service answers

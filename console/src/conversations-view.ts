@@ -26,12 +26,19 @@ export interface ConversationsViewActions {
   open(conversationId: string): void;
   /** A profile's display name, when known. */
   profileLabel(profileName: string): string;
+  /** Opens the conversation with this ID under the parent; resolves with what went wrong, or "". */
+  find(conversationId: string): Promise<string>;
 }
 
 export interface ConversationsView {
   readonly element: HTMLElement;
   setFilter(state: string, stage: string): void;
   show(page: ConversationsPage): void;
+  /**
+   * Whether the parent's list answered: until it does (a malformed parent, no token yet while
+   * tokens are required) paging, New conversation and Find cannot work, so they are disabled.
+   */
+  setUsable(usable: boolean): void;
 }
 
 export const PAGE_SIZES = [25, 50, 100];
@@ -53,8 +60,33 @@ export function createConversationsView(actions: ConversationsViewActions): Conv
     h("thead", {}, h("tr", {}, ...["ID", "State", "Stage", "Profile", "Phone number", "Start", "End"].map((label) => h("th", { scope: "col" }, label)))),
     body,
   );
-  const previous = h("button", { type: "button", onclick: () => actions.previous() }, "Previous");
-  const next = h("button", { type: "button", onclick: () => actions.next() }, "Next");
+  const previous = h("button", { type: "button", id: "page-previous", disabled: true, onclick: () => actions.previous() }, "Previous");
+  const next = h("button", { type: "button", id: "page-next", disabled: true, onclick: () => actions.next() }, "Next");
+  const create = h("button", { type: "button", class: "primary", id: "new-conversation", disabled: true, onclick: () => actions.create() }, "New conversation");
+  const findInput = h("input", { id: "find-id", name: "id", required: true, autocomplete: "off", spellcheck: "false", placeholder: "call-0001", disabled: true });
+  const findButton = h("button", { id: "find-open", disabled: true }, "Open");
+  const findStatus = h("p", { id: "find-status", class: "error", role: "alert", hidden: true });
+  const find = h("form", { class: "find", role: "search", "aria-label": "Find a conversation by ID", onsubmit: (event) => {
+    event.preventDefault();
+    const id = findInput.value.trim();
+    if (id === "") return;
+    findStatus.hidden = true;
+    void actions.find(id).then((problem) => {
+      findStatus.textContent = problem;
+      findStatus.hidden = problem === "";
+      if (problem === "") findInput.value = "";
+    });
+  } }, h("div", { class: "field" }, h("label", { for: "find-id" }, "Conversation ID"), findInput), findButton);
+  let hasPrevious = false;
+  let hasNext = false;
+  let usable = false;
+  const enable = () => {
+    previous.disabled = !usable || !hasPrevious;
+    next.disabled = !usable || !hasNext;
+    create.disabled = !usable;
+    findInput.disabled = !usable;
+    findButton.disabled = !usable;
+  };
   const pageLabel = h("span", { id: "page-number" });
   const element = h(
     "section",
@@ -62,8 +94,10 @@ export function createConversationsView(actions: ConversationsViewActions): Conv
     h("div", { class: "toolbar" },
       h("h2", { id: "conversations-heading" }, "Conversations"),
       h("form", { class: "filters", "aria-label": "Filter conversations", onsubmit: (event) => event.preventDefault() }, stateSelect.field, stageSelect.field, sizeSelect.field),
-      h("button", { type: "button", class: "primary", id: "new-conversation", onclick: () => actions.create() }, "New conversation"),
+      find,
+      create,
     ),
+    findStatus,
     h("div", { class: "table-scroll" }, table),
     h("nav", { class: "pager", "aria-label": "Pages" }, previous, pageLabel, next),
   );
@@ -75,9 +109,16 @@ export function createConversationsView(actions: ConversationsViewActions): Conv
       stateSelect.control.value = state;
       stageSelect.control.value = stage;
     },
+    setUsable(isUsable) {
+      usable = isUsable;
+      if (!usable) findStatus.hidden = true;
+      enable();
+    },
     show(page) {
-      previous.disabled = !page.hasPrevious;
-      next.disabled = !page.hasNext;
+      hasPrevious = page.hasPrevious;
+      hasNext = page.hasNext;
+      usable = true;
+      enable();
       pageLabel.textContent = `Page ${page.pageNumber}`;
       // Polling repeats the same page most of the time: only redraw on change,
       // so focus and scroll stay where the person left them.

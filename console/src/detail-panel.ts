@@ -18,8 +18,16 @@ export interface DetailAction {
   run(): void;
 }
 
+/** A line above the fields that reads better than any one field (a profile's display name, a duration). */
+export interface DetailFact {
+  readonly id: string;
+  readonly label: string;
+  readonly value: string;
+}
+
 export interface DetailContent<Desc extends DescMessage> {
   readonly heading: string;
+  readonly facts?: readonly DetailFact[];
   readonly schema: Desc;
   readonly message: MessageShape<Desc>;
   readonly actions: readonly DetailAction[];
@@ -30,6 +38,9 @@ export interface DetailContent<Desc extends DescMessage> {
 
 interface PanelSlots {
   readonly head: HTMLElement;
+  /** What the last action did; kept across refreshes, cleared when another item opens. */
+  readonly status: HTMLElement;
+  heading: string;
   readonly fields: HTMLElement;
   readonly extra: HTMLElement;
   fieldsKey: string;
@@ -50,7 +61,13 @@ export function showDetail<Desc extends DescMessage>(panel: HTMLElement, content
       h("div", { class: "actions" }, ...content.actions.map((action) =>
         h("button", { type: "button", id: action.id, class: action.primary === true ? "primary" : undefined, disabled: action.disabled === true, onclick: () => action.run() }, action.label),
       )),
+    content.facts !== undefined && content.facts.length > 0 &&
+      h("dl", { class: "facts" }, ...content.facts.flatMap((fact) => [h("dt", {}, fact.label), h("dd", { id: fact.id }, fact.value)])),
   );
+  if (content.heading !== slots.heading) {
+    slots.heading = content.heading;
+    slots.status.textContent = "";
+  }
   const json = toJson(content.schema, content.message, { alwaysEmitImplicit: true });
   const fieldsKey = `${content.schema.typeName} ${JSON.stringify(json)}`;
   if (fieldsKey !== slots.fieldsKey) {
@@ -69,11 +86,23 @@ export function showDetail<Desc extends DescMessage>(panel: HTMLElement, content
   else if (keepFocus !== "" && document.activeElement?.id !== keepFocus) document.getElementById(keepFocus)?.focus();
 }
 
+/** Says in the panel what an action did (a screen reader hears it: the line is a status region). */
+export function showDetailStatus(panel: HTMLElement, text: string): void {
+  panelSlots(panel).status.textContent = text;
+}
+
 function panelSlots(panel: HTMLElement): PanelSlots {
   const known = slotsOf.get(panel);
   if (known !== undefined) return known;
-  const slots: PanelSlots = { head: h("div"), fields: h("div", { class: "detail-fields" }), extra: h("div"), fieldsKey: "" };
-  fill(panel, slots.head, slots.fields, slots.extra);
+  const slots: PanelSlots = {
+    head: h("div"),
+    status: h("p", { id: "detail-status", class: "hint", role: "status" }),
+    heading: "",
+    fields: h("div", { class: "detail-fields" }),
+    extra: h("div"),
+    fieldsKey: "",
+  };
+  fill(panel, slots.head, slots.status, slots.fields, slots.extra);
   slotsOf.set(panel, slots);
   return slots;
 }

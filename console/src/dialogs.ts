@@ -50,3 +50,12 @@ export async function askForToken(reason: string): Promise<string | undefined> {
   );
   return answer === "ok" && input.value !== "" ? input.value : undefined;
 }
+
+/** Shows text to copy by hand, selected, in a read-only area. */
+export async function showText(title: string, message: string, text: string): Promise<void> {
+  const area = h("textarea", { id: "dialog-text", readonly: true, rows: 14, cols: 60, spellcheck: "false", "aria-label": title });
+  area.value = text;
+  const closed = showDialog(title, [h("p", {}, message), area], [{ label: "Close", value: "close", primary: true }]);
+  area.select();
+  await closed;
+}

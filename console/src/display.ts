@@ -47,3 +47,14 @@ export function errorText(error: unknown): string {
 export function countText(count: number, hasMore: boolean): string {
   return hasMore ? `${count}+` : String(count);
 }
+
+/** A length of time as people read it: "42 s", "3 min 05 s", "2 h 03 min", "3 d 4 h". */
+export function durationText(milliseconds: number): string {
+  const seconds = Math.max(0, Math.floor(milliseconds / 1000));
+  const [d, h, m, s] = [Math.floor(seconds / 86_400), Math.floor(seconds / 3600) % 24, Math.floor(seconds / 60) % 60, seconds % 60];
+  const two = (n: number) => String(n).padStart(2, "0");
+  if (d > 0) return `${d} d ${h} h`;
+  if (h > 0) return `${h} h ${two(m)} min`;
+  if (m > 0) return `${m} min ${two(s)} s`;
+  return `${s} s`;
+}

@@ -1,17 +1,22 @@
 import type { ConversationProfile } from "../../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
-import { ConversationProfileSchema } from "../../src/gen/google/cloud/dialogflow/v2/conversation_profile_pb.js";
-import { ConversationSchema, Conversation_LifecycleState } from "../../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { Conversation_LifecycleState } from "../../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { createConsoleClients } from "./clients.js";
 import { createConversationActivity, type ConversationActivity } from "./conversation-activity.js";
 import { createConversationInteractively } from "./create-conversation.js";
-import { countConversations } from "./counts.js";
+import { countConversations, showCounts } from "./counts.js";
 import { createConversationsView, PAGE_SIZES } from "./conversations-view.js";
 import { askForToken, confirmAction } from "./dialogs.js";
-import { showDetail } from "./detail-panel.js";
-import { countText, errorText, localTime, resourceId } from "./display.js";
+import { conversationDetail } from "./conversation-detail.js";
+import { findConversation } from "./find-conversation.js";
+import { showDetail, showDetailStatus } from "./detail-panel.js";
+import { errorText, localTime, resourceId } from "./display.js";
 import { byId, fill, h } from "./elements.js";
 import { conversationFilter } from "./list-filter.js";
 import { createProfilesView } from "./profiles-view.js";
+import { profileDetail } from "./profile-detail.js";
+import { createEmulatorPanel, emulatorEnabled } from "./emulator-panel.js";
+import { deleteProfileInteractively, editProfileInteractively } from "./profile-form.js";
+import { profileUsage } from "./profile-usage.js";
 import { readState, writeState, type ConsoleState } from "./url-state.js";
 import { rememberParent, recentParents } from "./recent-parents.js";
 
@@ -73,10 +78,32 @@ const conversationsView = createConversationsView({
     const profile = profiles.find((candidate) => candidate.name === name);
     return profile?.displayName || resourceId(name);
   },
+  async find(typed) {
+    const found = await findConversation(clients, state.parent, typed);
+    if ("id" in found) openItem(found.id);
+    return "problem" in found ? found.problem : "";
+  },
 });
 const profilesView = createProfilesView({
   linkTo: (id) => writeState({ ...state, open: id }) || "?",
   open: openItem,
+  create: () => void editProfile(undefined),
+});
+
+// Shown only when the service serves the emulator's data routes (EMULATOR_RESET).
+const emulatorPanel = createEmulatorPanel({
+  changed: () => {
+    generation++;
+    profiles = [];
+    void refreshAll(true);
+  },
+  showError,
+});
+let hasEmulator = false;
+void emulatorEnabled().then((enabled) => {
+  hasEmulator = enabled;
+  errors.before(emulatorPanel.element);
+  emulatorPanel.setParent(hasEmulator ? state.parent : "");
 });
 
 function openItem(id: string): void {
@@ -103,6 +130,7 @@ function show(next: ConsoleState): void {
   generation++;
   showError("");
   parentInput.value = state.parent;
+  emulatorPanel.setParent(hasEmulator ? state.parent : "");
   for (const tab of ["conversations", "profiles"] as const) {
     const link = byId<HTMLAnchorElement>(`tab-${tab}`);
     link.href = writeState({ ...state, tab, open: "" }) || "?";
@@ -120,6 +148,7 @@ function show(next: ConsoleState): void {
   fillRecentParents();
   const filterChanged = previous.parent !== state.parent || previous.state !== state.state || previous.stage !== state.stage;
   if (filterChanged || pageTokens.length === 0) pageTokens = [""];
+  if (previous.parent !== state.parent) conversationsView.setUsable(false);
   conversationsView.setFilter(state.state, state.stage);
   fill(view, state.tab === "conversations" ? conversationsView.element : profilesView.element);
   if (state.open === "") {
@@ -167,7 +196,9 @@ async function refreshList(): Promise<void> {
       hasNext: nextPageToken !== "",
     });
   } catch (error) {
-    if (asked === generation) showError(errorText(error));
+    if (asked !== generation) return;
+    showError(errorText(error));
+    conversationsView.setUsable(false);
   }
 }
 
@@ -178,15 +209,7 @@ async function refreshCounts(): Promise<void> {
       ["IN_PROGRESS", "COMPLETED"].map((lifecycle) => countConversations(clients.conversations, state.parent, lifecycle)),
     );
     if (asked !== generation || running === undefined || done === undefined) return;
-    // The counts are a live region: touching it only on change keeps screen readers quiet.
-    const text = `${countText(running.count, running.hasMore)} in progress, ${countText(done.count, done.hasMore)} completed`;
-    if (counts.dataset.text === text) return;
-    counts.dataset.text = text;
-    fill(
-      counts,
-      h("span", { id: "count-in-progress" }, h("strong", {}, countText(running.count, running.hasMore)), " in progress"),
-      h("span", { id: "count-completed" }, h("strong", {}, countText(done.count, done.hasMore)), " completed"),
-    );
+    showCounts(counts, running, done);
   } catch (error) {
     if (asked === generation) showError(errorText(error));
   }
@@ -206,23 +229,14 @@ async function refreshDetail(): Promise<void> {
       if (asked !== generation) return;
       const running = conversation.lifecycleState === Conversation_LifecycleState.IN_PROGRESS;
       shown.setRunning(running);
-      showDetail(detail, {
-        heading: `Conversation ${state.open}`,
-        schema: ConversationSchema,
-        message: conversation,
-        actions: [{ label: "Complete", id: "complete-conversation", primary: true, disabled: !running, run: () => void completeConversation(conversation.name) }],
-        grouping: { inSummary: ["phoneNumber"], labels: { initialConversationProfile: "Profile snapshot", ingestedContextReferences: "Context references" } },
-        extra: shown.element,
-      }, closeItem, takeFocus);
+      const actions = { complete: (name: string) => void completeConversation(name), status: (text: string) => showDetailStatus(detail, text) };
+      showDetail(detail, conversationDetail(conversation, profiles, actions, shown.element), closeItem, takeFocus);
     } else {
       const profile = await clients.profiles.getConversationProfile({ name: `${state.parent}/conversationProfiles/${state.open}` });
+      const usage = await profileUsage(clients.conversations, state.parent, profile.name);
       if (asked !== generation) return;
-      showDetail(detail, {
-        heading: profile.displayName || `Profile ${state.open}`,
-        schema: ConversationProfileSchema,
-        message: profile,
-        actions: [{ label: "New conversation on this profile", id: "create-on-profile", run: () => void createConversation(profile.name) }],
-      }, closeItem, takeFocus);
+      const actions = { createConversation: (p: ConversationProfile) => void createConversation(p.name), edit: (p: ConversationProfile) => void editProfile(p), remove: (p: ConversationProfile) => void deleteProfile(p) };
+      showDetail(detail, profileDetail(profile, usage, actions), closeItem, takeFocus);
     }
   } catch (error) {
     if (asked === generation) showError(errorText(error));
@@ -239,6 +253,24 @@ async function completeConversation(name: string): Promise<void> {
   } catch (error) {
     showError(errorText(error));
   }
+}
+
+async function editProfile(existing: ConversationProfile | undefined): Promise<void> {
+  const saved = await editProfileInteractively(clients, state.parent, existing);
+  if (saved === undefined) return;
+  focusDetail = true;
+  generation++;
+  await loadProfiles();
+  navigate({ ...state, tab: "profiles", open: resourceId(saved.name) });
+}
+
+async function deleteProfile(profile: ConversationProfile): Promise<void> {
+  const outcome = await deleteProfileInteractively(clients, profile);
+  if (outcome === "kept") return;
+  if (outcome !== "deleted") return showError(outcome);
+  profiles = profiles.filter((candidate) => candidate.name !== profile.name);
+  navigate({ ...state, open: "" });
+  byId("new-profile").focus();
 }
 
 async function createConversation(profileName: string): Promise<void> {

@@ -10,6 +10,7 @@ import { timeCell } from "./time-element.js";
 export interface ProfilesViewActions {
   linkTo(profileId: string): string;
   open(profileId: string): void;
+  create(): void;
 }
 
 export interface ProfilesView {
@@ -22,7 +23,10 @@ export function createProfilesView(actions: ProfilesViewActions): ProfilesView {
   const element = h(
     "section",
     { "aria-labelledby": "profiles-heading" },
-    h("div", { class: "toolbar" }, h("h2", { id: "profiles-heading" }, "Conversation profiles")),
+    h("div", { class: "toolbar" },
+      h("h2", { id: "profiles-heading" }, "Conversation profiles"),
+      h("button", { type: "button", class: "primary", id: "new-profile", onclick: () => actions.create() }, "New profile"),
+    ),
     h("div", { class: "table-scroll" },
       h("table", { id: "profiles" },
         h("caption", { class: "visually-hidden" }, "Conversation profiles"),

@@ -1,6 +1,5 @@
 import { Code } from "@connectrpc/connect";
 import type { Authorizer } from "../auth/authorizer.js";
-import { coversProject } from "../auth/principal.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
 import { decodePathField } from "../rest/path-field.js";
 import { checkProject } from "../domain/names.js";
@@ -8,6 +7,7 @@ import { restError, toRestError, type RestError } from "../rest/rest-errors.js";
 import { toConnectError } from "../services/errors.js";
 import type { Database } from "../store/database.js";
 import { deleteProjectData } from "../store/project-data.js";
+import { refuseUnlessEditor } from "./editor-access.js";
 
 // What Google's emulators offer test suites: erase data in one call between
 // tests. Served only when EMULATOR_RESET is on (never by default):
@@ -49,19 +49,10 @@ async function reset(
   authorizer: Authorizer | undefined,
   project: string | undefined,
 ): Promise<void> {
-  if (authorizer?.enabled === true) {
-    const authorization = request.headers.authorization;
-    const principal = await authorizer.authenticate(typeof authorization === "string" ? authorization : undefined);
-    if (principal === undefined) {
-      answer(response, restError(Code.Unauthenticated, "The call needs an authorization: Bearer <token> header with a valid token", "TOKEN_REQUIRED"));
-      return;
-    }
-    const allowed = principal.role === "editor" && (project === undefined ? principal.projects === "*" : coversProject(principal.projects, project));
-    if (!allowed) {
-      const what = project === undefined ? "every project" : `project ${project}`;
-      answer(response, restError(Code.PermissionDenied, `${principal.name} may not erase ${what}`, "RESET_NOT_ALLOWED", { project: project ?? "*" }));
-      return;
-    }
+  const refusal = await refuseUnlessEditor(request, authorizer, project, "erase");
+  if (refusal !== undefined) {
+    answer(response, refusal);
+    return;
   }
   const deleted = await deleteProjectData(database, project);
   answer(response, { httpStatus: 200, body: { project: project ?? "*", deleted } });

@@ -91,15 +91,24 @@ describe("the web console with tokens required", () => {
 
   it("shows the service's UNAUTHENTICATED message when the person declines, without asking again on refresh", async () => {
     const page = await browser.newPage();
+    const listControls = ["#new-conversation", "#page-previous", "#page-next", "#find-open"];
+    const disabled = () => Promise.all(listControls.map((control) => page.locator(control).isDisabled()));
     await page.goto(`${test.baseUrl}/console/?parent=${PARENT}`);
     await expect.poll(() => page.locator("#dialog").isVisible()).toBe(true);
+    // Nothing that needs the list works before a token is given.
+    expect(await disabled()).toEqual([true, true, true, true]);
     await page.keyboard.press("Escape");
     await expect.poll(() => page.locator("#error").textContent()).toMatch(/^UNAUTHENTICATED: /);
+    expect(await disabled()).toEqual([true, true, true, true]);
     await page.waitForTimeout(6000);
     expect(await page.locator("#dialog").isVisible()).toBe(false);
     // Opening the parent again is the way back to the question.
     await page.click("#parent-form button");
     await expect.poll(() => page.locator("#dialog").isVisible()).toBe(true);
+    await page.keyboard.type(TOKENS.alphaReader);
+    await page.keyboard.press("Enter");
+    await expect.poll(() => rowIds(page)).toEqual(["guarded-1"]);
+    expect(await disabled()).toEqual([false, true, true, false]);
     await page.close();
   });
 });

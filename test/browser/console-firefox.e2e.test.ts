@@ -17,7 +17,8 @@ describe.skipIf(!existsSync(FIREFOX))("the web console in Firefox", () => {
   let page: FirefoxPage;
 
   beforeAll(async () => {
-    test = await startTestServer();
+    // Reset on, for the emulator panel (its test erases a project of its own).
+    test = await startTestServer({ emulatorReset: true });
     clients = createClients("grpc", test.baseUrl);
     const profile = await createHumanProfile(clients, PARENT);
     for (const id of ["fox-1", "fox-2", "fox-3"]) await startConversation(clients, PARENT, profile, id);
@@ -71,6 +72,49 @@ describe.skipIf(!existsSync(FIREFOX))("the web console in Firefox", () => {
     expect(stored.messages[0]?.participantRole).toBe(Participant_Role.END_USER);
   });
 
+  it("shows the profile's display name and duration, copies as JSON, and opens a conversation by the ID typed into the search", async () => {
+    await page.navigate(`${test.baseUrl}/console/?parent=${PARENT}&open=fox-1`);
+    await expect.poll(() => page.evaluate(`document.getElementById("fact-profile")?.textContent`)).toMatch(/^Humans only \(/);
+    expect(await page.evaluate(`document.getElementById("fact-duration").textContent`)).toMatch(/^\d+ (s|min \d\d s) so far$/);
+    // Reading Firefox's clipboard needs a permission BiDi does not grant: the text handed to it is captured
+    // instead. A click, not a key: ESR's BiDi key actions on a focused button carry no key value, so they do
+    // not activate it (Chromium's test presses Enter and Space on it).
+    await page.evaluate(`(() => { navigator.clipboard.writeText = (text) => { window.copied = text; return Promise.resolve(); }; document.getElementById("copy-json").click(); })()`);
+    await expect.poll(() => page.evaluate(`document.getElementById("detail-status").textContent`)).toBe("Copied the conversation as JSON.");
+    expect(await page.evaluate(`JSON.parse(window.copied).name`)).toBe(`${PARENT}/conversations/fox-1`);
+
+    await page.evaluate(`document.getElementById("find-id").focus()`);
+    await page.type(`nobody${KEYS.enter}`);
+    await expect.poll(() => page.evaluate(`document.getElementById("find-status").textContent`)).toBe(`No conversation with ID nobody under ${PARENT}.`);
+    await page.evaluate(`(() => { const input = document.getElementById("find-id"); input.value = ""; input.focus(); })()`);
+    await page.type(`fox-3${KEYS.enter}`);
+    await expect.poll(() => page.evaluate(`document.getElementById("detail-heading")?.textContent`)).toBe("Conversation fox-3");
+  });
+
+  it("disables New conversation and paging while the parent is not valid", async () => {
+    await page.navigate(`${test.baseUrl}/console/?parent=projects/NOT%20VALID`);
+    await expect.poll(() => page.evaluate(`document.getElementById("error").textContent`)).toMatch(/^INVALID_ARGUMENT: /);
+    expect(await page.evaluate(`["new-conversation", "page-previous", "page-next", "find-open"].map((id) => document.getElementById(id).disabled)`)).toEqual([true, true, true, true]);
+  });
+
+  it("creates a profile with Enter in its dialog, and shows FAILED_PRECONDITION when deleting one in use", async () => {
+    await page.navigate(`${test.baseUrl}/console/?parent=${PARENT}&tab=profiles`);
+    await expect.poll(() => page.evaluate(`document.querySelectorAll("#profiles tbody th a").length`)).toBe(1);
+    await page.evaluate(`document.getElementById("new-profile").click()`);
+    await page.evaluate(`document.getElementById("profile-displayName").focus()`);
+    await page.type(`Fox line${KEYS.enter}`);
+    await expect.poll(() => page.evaluate(`document.getElementById("detail-heading")?.textContent`)).toBe("Fox line");
+    const all = (await clients.profiles.listConversationProfiles({ parent: PARENT })).conversationProfiles;
+    expect(all.map((p) => p.displayName).sort()).toEqual(["Fox line", "Humans only"]);
+
+    const busy = all.find((p) => p.displayName === "Humans only")?.name.split("/").pop();
+    await page.navigate(`${test.baseUrl}/console/?parent=${PARENT}&tab=profiles&open=${busy}`);
+    await expect.poll(() => page.evaluate(`document.getElementById("fact-conversations")?.textContent`)).toMatch(/^\d+$/);
+    await page.evaluate(`document.getElementById("delete-profile").click()`);
+    await page.evaluate(`[...document.querySelectorAll("#dialog button")].find((b) => b.textContent === "Delete").click()`);
+    await expect.poll(() => page.evaluate(`document.getElementById("error").textContent`)).toMatch(/^FAILED_PRECONDITION: /);
+  });
+
   it("creates a conversation when Enter is pressed in the New conversation dialog", async () => {
     await page.navigate(`${test.baseUrl}/console/?parent=${PARENT}`);
     await expect.poll(rowIds).toContain("fox-1");
@@ -80,5 +124,18 @@ describe.skipIf(!existsSync(FIREFOX))("the web console in Firefox", () => {
     await expect.poll(() => page.evaluate(`document.getElementById("detail-heading")?.textContent`)).toBe("Conversation fox-enter");
     const created = await clients.conversations.getConversation({ name: `${PARENT}/conversations/fox-enter` });
     expect(created.lifecycleState).toBe(Conversation_LifecycleState.IN_PROGRESS);
+  });
+
+  it("erases the parent's project after a confirmation, with EMULATOR_RESET on", async () => {
+    const parent = "projects/console-firefox-erase/locations/global";
+    await startConversation(clients, parent, await createHumanProfile(clients, parent), "to-erase");
+    await page.navigate(`${test.baseUrl}/console/?parent=${parent}`);
+    await expect.poll(rowIds).toEqual(["to-erase"]);
+    expect(await page.evaluate(`document.getElementById("emulator-heading").textContent`)).toBe("Project console-firefox-erase (emulator)");
+    await page.evaluate(`document.getElementById("erase-project").click()`);
+    await page.evaluate(`[...document.querySelectorAll("#dialog button")].find((b) => b.textContent === "Erase").click()`);
+    await expect.poll(() => page.evaluate(`document.getElementById("emulator-status").textContent`)).toMatch(/^Erased /);
+    await expect.poll(rowIds).toEqual([]);
+    expect((await clients.conversations.listConversations({ parent })).conversations).toEqual([]);
   });
 });
