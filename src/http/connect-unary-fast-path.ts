@@ -1,4 +1,4 @@
-import type { DescMessage, DescMethod, DescMethodUnary, DescService } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethod, DescMethodUnary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import {
@@ -25,8 +25,8 @@ import { restatedError } from "./refused-requests.js";
 // connect-node.
 
 export interface ConnectUnaryFastPathOptions {
-  /** The services connect-node serves; their unary methods are taken here. */
-  readonly services: readonly DescService[];
+  /** The methods connect-node serves, by RPC path (the service registry's); the unary ones are taken here. */
+  readonly methods: ReadonlyMap<string, DescMethod>;
   readonly call: UnaryCaller;
   /** connect-node's readMaxBytes. */
   readonly readMaxBytes: number;
@@ -62,12 +62,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export function createConnectUnaryFastPath(options: ConnectUnaryFastPathOptions): ConnectUnaryFastPath {
   const limits = validateReadWriteMaxBytes(options.readMaxBytes, undefined, options.compressMinBytes);
   const served = new Map<string, Served>();
-  for (const service of options.services) {
-    for (const method of service.methods) {
-      if (!isUnary(method)) continue;
-      // No JSON or binary options: connect-node's defaults, as src/server.ts configures it.
-      served.set(`/${service.typeName}/${method.name}`, { method, serialization: createMethodSerializationLookup(method, undefined, undefined, limits) });
-    }
+  for (const [path, method] of options.methods) {
+    if (!isUnary(method)) continue;
+    // No JSON or binary options: connect-node's defaults, as src/server.ts configures it.
+    served.set(path, { method, serialization: createMethodSerializationLookup(method, undefined, undefined, limits) });
   }
   return (request, response) => {
     if (request.method !== "POST") return false;

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http2";
-import type { DescService } from "@bufbuild/protobuf";
+import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, createContextValues, type ContextValues } from "@connectrpc/connect";
 import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
 import { requestPath } from "../http/http-routes.js";
@@ -26,11 +26,10 @@ export interface UnobservedCalls {
   answeredGrpc(headers: IncomingHttpHeaders, code: Code, started: number): void;
 }
 
-export function createUnobservedCalls(services: readonly DescService[], record: RpcRecorder): UnobservedCalls {
+/** `methods`: every served method by its RPC path (the service registry's). */
+export function createUnobservedCalls(served: ReadonlyMap<string, DescMethod>, record: RpcRecorder): UnobservedCalls {
   const methods = new Map<string, { service: string; method: string }>();
-  for (const service of services) {
-    for (const method of service.methods) methods.set(`/${service.typeName}/${method.name}`, { service: service.typeName, method: method.name });
-  }
+  for (const [path, method] of served) methods.set(path, { service: method.parent.typeName, method: method.name });
   const markers = new WeakMap<HttpRequest, { seen: boolean }>();
   return {
     contextValues(request) {
