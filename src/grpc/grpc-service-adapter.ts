@@ -5,7 +5,7 @@ import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type D
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { guardCall, type CallGuard } from "../auth/call-guard.js";
-import { REQUEST_ID_HEADER } from "../observability/rpc-observer.js";
+import { REQUEST_ID_HEADER } from "../http-primitives/request-id.js";
 import type { RpcRecorder } from "../observability/rpc-recorder.js";
 import { overloaded, type InFlight } from "../limits/in-flight.js";
 import { toConnectError, undecodableRequest, withErrorInfo } from "../services/errors.js";

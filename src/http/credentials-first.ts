@@ -3,7 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { CredentialsGate } from "../auth/credentials-gate.js";
 import type { StreamListener } from "../grpc/grpc-js-streams.js";
 import { sendEarlyError, sendEarlyGrpcError } from "./early-error-response.js";
-import { requestPath } from "./http-routes.js";
+import { requestPath } from "../http-primitives/http-request.js";
 import type { HttpHandler } from "./one-port-listener.js";
 
 // The credentials gate put in front of both servers on the port, so a request

@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { ConnectError, createContextKey, type Code, type Interceptor } from "@connectrpc/connect";
+import { REQUEST_ID_HEADER } from "../http-primitives/request-id.js";
 import type { RpcRecorder } from "./rpc-recorder.js";
 
 /** Set by the REST route on the calls it transcodes, so logs can tell REST from the RPC protocols. */
 export const REST_MARKER_HEADER = "x-transcoded-from-rest";
-
-export const REQUEST_ID_HEADER = "x-request-id";
 
 /**
  * Marks a call the observer saw (see unobserved-calls.ts); the default (REST's in-process calls) counts as seen.

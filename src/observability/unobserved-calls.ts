@@ -2,14 +2,10 @@ import type { IncomingHttpHeaders } from "node:http2";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, createContextValues, type ContextValues } from "@connectrpc/connect";
 import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
-import { requestPath } from "../http/http-routes.js";
-import type { HttpHandler } from "../http/one-port-listener.js";
-import { settleRequestId } from "./request-id.js";
-import { OBSERVED, REQUEST_ID_HEADER } from "./rpc-observer.js";
+import { requestPath, type HttpRequest, type HttpResponse } from "../http-primitives/http-request.js";
+import { REQUEST_ID_HEADER, settleRequestId } from "../http-primitives/request-id.js";
+import { OBSERVED } from "./rpc-observer.js";
 import type { RpcRecorder } from "./rpc-recorder.js";
-
-type HttpRequest = Parameters<HttpHandler>[0];
-type HttpResponse = Parameters<HttpHandler>[1];
 
 // connect-node decodes a request before any interceptor runs, so a request it
 // cannot decode (bad JSON, bad protobuf, a wrong content type) never reaches

@@ -1,13 +1,14 @@
 import { fromJson, toJson, type DescService, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { requestError } from "../services/errors.js";
-import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
-import type { RequestTarget } from "../http/request-target.js";
-import { settleRequestId } from "../observability/request-id.js";
-import { REQUEST_ID_HEADER, REST_MARKER_HEADER } from "../observability/rpc-observer.js";
+import { abortWhenCallerLeaves } from "../http-primitives/caller-left.js";
+import type { HttpRequest, HttpResponse, HttpRoute } from "../http-primitives/http-request.js";
+import type { RequestTarget } from "../http-primitives/request-target.js";
+import { REQUEST_ID_HEADER, settleRequestId } from "../http-primitives/request-id.js";
+import { REST_MARKER_HEADER } from "../observability/rpc-observer.js";
+import type { UnaryCaller } from "../rpc/invoke-unary.js";
 import { readHttpBindings, type HttpBinding } from "./http-bindings.js";
 import { decodePathField } from "./path-field.js";
-import { abortWhenCallerLeaves, type UnaryCaller } from "./in-process-calls.js";
 import { addQueryParameters, parseBody, setFieldPath, snakeToCamel } from "./request-json.js";
 import { restError, toRestError, type RestError } from "./rest-errors.js";
 

@@ -10,8 +10,9 @@ import {
 } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes, parseTimeout, trailerMux } from "@connectrpc/connect/protocol-connect";
 import { OBSERVED } from "../observability/rpc-observer.js";
-import { abortWhenCallerLeaves, type UnaryCaller } from "../rest/in-process-calls.js";
-import { requestPath, type HttpRequest, type HttpResponse } from "./http-routes.js";
+import { abortWhenCallerLeaves } from "../http-primitives/caller-left.js";
+import { requestPath, type HttpRequest, type HttpResponse } from "../http-primitives/http-request.js";
+import type { UnaryCaller } from "../rpc/invoke-unary.js";
 import { restatedError } from "./refused-requests.js";
 
 // connect-node serves a unary Connect call through machinery built for every

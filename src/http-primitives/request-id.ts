@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { REQUEST_ID_HEADER } from "./rpc-observer.js";
+
+export const REQUEST_ID_HEADER = "x-request-id";
 
 /**
  * The id a request is known by: the caller's x-request-id, else a fresh one,

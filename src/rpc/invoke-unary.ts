@@ -9,7 +9,6 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import type { HttpResponse } from "../http/http-routes.js";
 
 // Calls a service implementation in process, through the same interceptors
 // connect-node applies, for any unary method. REST uses it for the calls it
@@ -22,19 +21,6 @@ import type { HttpResponse } from "../http/http-routes.js";
 export interface ServedImplementation {
   readonly service: DescService;
   readonly implementation: object;
-}
-
-/**
- * An AbortController for a call answered on `response`, aborted with
- * CANCELLED when the response closes before it was sent: the caller went away,
- * so the call (and its SQL) stops.
- */
-export function abortWhenCallerLeaves(response: HttpResponse): AbortController {
-  const abort = new AbortController();
-  response.once("close", () => {
-    if (!response.writableFinished) abort.abort(new ConnectError("the client went away", Code.Canceled));
-  });
-  return abort;
 }
 
 /** What the caller knows of one call besides its input. */
