@@ -47,6 +47,20 @@ describe("operations surface", () => {
     }
   });
 
+  it("takes a call's protocol from how it came, not from a header the client sent", async () => {
+    // A header REST once set on its own calls: a Connect client sending it is still a Connect call.
+    await fetch(`${test.baseUrl}/google.cloud.dialogflow.v2.Conversations/GetConversation`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-transcoded-from-rest": "1", "x-request-id": "claimed-rest-1" },
+      body: JSON.stringify({ name: "projects/p/conversations/missing" }),
+    });
+    await fetch(`${test.baseUrl}/v2/projects/p/conversations/missing`, { headers: { "x-request-id": "plain-rest-1" } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const protocolOf = (requestId: string) => rpcLines().find((line) => line.requestId === requestId)?.protocol;
+    expect(protocolOf("claimed-rest-1")).toBe("connect");
+    expect(protocolOf("plain-rest-1")).toBe("rest");
+  });
+
   it("honours and echoes an incoming x-request-id, on success and on error", async () => {
     const ok = await fetch(`${test.baseUrl}/v2/projects/p/conversationProfiles`, { headers: { "x-request-id": "trace-ok-1" } });
     expect(ok.status).toBe(200);

@@ -177,7 +177,7 @@ async function readInput(
     const restated = restatedError(error, method.input);
     if (restated === undefined) throw error;
     const observed = contextValues.get(OBSERVED);
-    if (!observed.seen) observed.code = restated.code;
+    if (observed !== undefined && !observed.seen) observed.code = restated.code;
     throw restated;
   }
 }

@@ -4,7 +4,7 @@ import { Code, createContextValues, type ContextValues } from "@connectrpc/conne
 import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
 import { requestPath, type HttpRequest, type HttpResponse } from "../http-primitives/http-request.js";
 import { REQUEST_ID_HEADER, settleRequestId } from "../http-primitives/request-id.js";
-import { OBSERVED } from "./rpc-observer.js";
+import { OBSERVED, type ObservedMarker } from "./rpc-observer.js";
 import type { RpcRecorder } from "./rpc-recorder.js";
 
 // connect-node decodes a request before any interceptor runs, so a request it
@@ -26,7 +26,7 @@ export interface UnobservedCalls {
 export function createUnobservedCalls(served: ReadonlyMap<string, DescMethod>, record: RpcRecorder): UnobservedCalls {
   const methods = new Map<string, { service: string; method: string }>();
   for (const [path, method] of served) methods.set(path, { service: method.parent.typeName, method: method.name });
-  const markers = new WeakMap<HttpRequest, { seen: boolean }>();
+  const markers = new WeakMap<HttpRequest, ObservedMarker>();
   return {
     contextValues(request) {
       const values = createContextValues();
@@ -40,7 +40,7 @@ export function createUnobservedCalls(served: ReadonlyMap<string, DescMethod>, r
       // Before anything answers it, and on the answer from the start: a refusal that never reaches
       // the RPC observer (an undecodable body, no credentials) quotes the same id as its log line.
       response.setHeader(REQUEST_ID_HEADER, settleRequestId(request.headers));
-      const marker: { seen: boolean; code?: Code } = { seen: false };
+      const marker: ObservedMarker = { seen: false };
       markers.set(request, marker);
       const started = performance.now();
       response.once("finish", () => {

@@ -5,7 +5,6 @@ import { abortWhenCallerLeaves } from "../http-primitives/caller-left.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http-primitives/http-request.js";
 import type { RequestTarget } from "../http-primitives/request-target.js";
 import { REQUEST_ID_HEADER, settleRequestId } from "../http-primitives/request-id.js";
-import { REST_MARKER_HEADER } from "../observability/rpc-observer.js";
 import type { UnaryCaller } from "../rpc/invoke-unary.js";
 import { readHttpBindings, type HttpBinding } from "./http-bindings.js";
 import { decodePathField } from "./path-field.js";
@@ -148,7 +147,6 @@ function forwardedHeaders(request: HttpRequest): Headers {
     const value = request.headers[name];
     if (typeof value === "string") headers.set(name, value);
   }
-  headers.set(REST_MARKER_HEADER, "1");
   return headers;
 }
 
