@@ -47,7 +47,8 @@ import { createDescriptorIndex } from "./reflection/descriptor-index.js";
 import { createReflectionV1AlphaService, createReflectionV1Service } from "./reflection/reflection-service.js";
 import { createUnaryCaller } from "./rpc/invoke-unary.js";
 import { createServiceRegistry } from "./rpc/service-registry.js";
-import { createRestRoute } from "./rest/rest-route.js";
+import { readHttpBindings, restMethodOf } from "./rest/http-bindings.js";
+import { createRestRoute, REST_PREFIX } from "./rest/rest-route.js";
 import { createConversationProfilesService } from "./services/conversation-profiles.js";
 import { createConversationsService } from "./services/conversations.js";
 import { createFulfillmentsService } from "./services/fulfillments.js";
@@ -213,6 +214,12 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     errorInterceptor(options.onInternalError),
   ];
   const callUnary = createUnaryCaller(registry.served, interceptors);
+  const restBindings = readHttpBindings(registry.restServices);
+  const unobserved = createUnobservedCalls(
+    { methods: registry.methods, restPrefix: REST_PREFIX, restMethodOf: (verb, path) => restMethodOf(restBindings, verb, path) },
+    record,
+  );
+  const contextValues = (request: Parameters<HttpHandler>[0]) => unobserved.contextValues(request);
   // Requests that are not RPCs, tried in order; anything left is a 404.
   const httpRoutes: HttpRoute[] = [
     options.authorizer === undefined
@@ -221,14 +228,13 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     createConsoleRoute(),
     ...(options.emulatorReset === true ? [createResetRoute(database, options.authorizer, options.onInternalError)] : []),
     createRestRoute({
-      services: registry.restServices,
+      bindings: restBindings,
       call: callUnary,
       maxBodyBytes: limits.maxMessageBytes,
+      contextValues,
     }),
   ];
 
-  const unobserved = createUnobservedCalls(registry.methods, record);
-  const contextValues = (request: Parameters<HttpHandler>[0]) => unobserved.contextValues(request);
   const answerHttpRoutes = chainHttpRoutes(httpRoutes, options.onInternalError);
   // gzip costs more CPU than it saves on loopback and LAN links for responses
   // of a few kB (a page of 100 conversations); only large pages are compressed.
@@ -261,7 +267,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   };
   const corsOrigins = options.corsOrigins ?? { kind: "loopback" };
 
-  const gatedHandler = gate === undefined ? handler : credentialsFirst(gate, handler, options.onInternalError);
+  const gatedHandler = gate === undefined ? handler : credentialsFirst(gate, handler, { onInternalError: options.onInternalError, onAnswered: unobserved.answered });
 
   const listener: OnePortListener = await listenOnOnePort({
     // CORS first: preflights carry no credentials, and refusals need CORS headers a browser can read.

@@ -105,6 +105,25 @@ describe("operations surface", () => {
     expect(metrics).toMatch(/rpc_requests_total\{service="google.cloud.dialogflow.v2.Conversations",method="ListConversations",code="INVALID_ARGUMENT"\} [1-9]/);
   });
 
+  it("logs and counts a REST request refused before its call, and nothing for a path no method serves", async () => {
+    const send = (method: string, path: string, requestId: string, body?: string) =>
+      fetch(`${test.baseUrl}${path}`, { method, headers: { "content-type": "application/json", "x-request-id": requestId }, body });
+    expect((await send("POST", "/v2/projects/p/conversations", "rest-bad-json", "{not json")).status).toBe(400);
+    expect((await send("POST", "/v2/projects/p/conversations", "rest-too-large", " ".repeat(4 * 1024 * 1024 + 1))).status).toBe(413);
+    expect((await send("PUT", "/v2/projects/p/conversations/c", "rest-wrong-verb")).status).toBe(405);
+    expect((await send("GET", "/v2/projects/p/nothing-here", "rest-no-route")).status).toBe(404);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const lineOf = (requestId: string) => rpcLines().find((line) => line.requestId === requestId);
+    const conversations = { service: "google.cloud.dialogflow.v2.Conversations", protocol: "rest" };
+    expect(lineOf("rest-bad-json")).toMatchObject({ ...conversations, method: "CreateConversation", code: "INVALID_ARGUMENT" });
+    expect(lineOf("rest-too-large")).toMatchObject({ ...conversations, method: "CreateConversation", code: "RESOURCE_EXHAUSTED" });
+    // A verb the path does not serve is counted against the method the path does serve.
+    expect(lineOf("rest-wrong-verb")).toMatchObject({ ...conversations, method: "GetConversation", code: "INVALID_ARGUMENT" });
+    expect(lineOf("rest-no-route")).toBeUndefined();
+    const metrics = await (await fetch(`${test.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/rpc_requests_total\{service="google.cloud.dialogflow.v2.Conversations",method="CreateConversation",code="RESOURCE_EXHAUSTED"\} 1/);
+  });
+
   it("exports RPC counts by code, latency histograms, and sweep counts on /metrics", async () => {
     const clients = createClients("grpc", test.baseUrl);
     const profile = await createHumanProfile(clients, "projects/metered");

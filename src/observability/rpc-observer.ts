@@ -5,8 +5,8 @@ import type { RpcRecorder } from "./rpc-recorder.js";
 
 /**
  * One call's own marker, set by unobserved-calls.ts on every request it watches: whether the observer
- * saw the call, and the status an unseen call was answered with when it was restated (see
- * refused-requests.ts). Calls nobody watches (REST's in-process calls, which the observer always sees) have none.
+ * saw the call, and the status an unseen call was refused with, told by whoever refused it (the REST
+ * route, the credentials gate, refused-requests.ts). Calls nobody watches have none.
  */
 export interface ObservedMarker {
   seen: boolean;
