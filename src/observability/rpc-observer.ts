@@ -1,6 +1,5 @@
-import { randomUUID } from "node:crypto";
 import { ConnectError, createContextKey, type Code, type Interceptor } from "@connectrpc/connect";
-import { REQUEST_ID_HEADER } from "../http-primitives/request-id.js";
+import { REQUEST_ID_HEADER, requestIdOf } from "../http-primitives/request-id.js";
 import type { RpcRecorder } from "./rpc-recorder.js";
 
 /**
@@ -35,7 +34,7 @@ export function rpcObserver(record: RpcRecorder): Interceptor {
     const marker = request.contextValues.get(OBSERVED);
     if (marker !== undefined) marker.seen = true;
     const started = performance.now();
-    const requestId = request.header.get(REQUEST_ID_HEADER) ?? randomUUID();
+    const requestId = requestIdOf(request.header.get(REQUEST_ID_HEADER));
     let code = 0;
     try {
       const response = await next(request);
