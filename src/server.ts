@@ -25,11 +25,12 @@ import { createProjectDataRoute } from "./emulator/project-data-route.js";
 import { createResetRoute } from "./emulator/reset-route.js";
 import { createConsoleRoute } from "./http/console-route.js";
 import { applyCors, type OriginPolicy } from "./http/cors.js";
-import { createConnectUnaryFastPath } from "./http/connect-unary-fast-path.js";
 import { credentialsFirst, grpcCredentialsFirst } from "./http/credentials-first.js";
-import { chainHttpRoutes, requestTarget, type HttpRoute } from "./http/http-routes.js";
+import { createConnectUnaryFastPath } from "./connect/connect-unary-fast-path.js";
+import { restateRefusedRequests } from "./connect/refused-requests.js";
+import { requestTarget } from "./http-primitives/http-request.js";
+import { chainHttpRoutes, type HttpRoute } from "./http/http-routes.js";
 import { listenOnOnePort, type HttpHandler, type OnePortListener } from "./http/one-port-listener.js";
-import { restateRefusedRequests } from "./http/refused-requests.js";
 import type { TlsFiles } from "./http/tls-files.js";
 import { streamingRequestPaths } from "./limits/http2-timeouts.js";
 import { createInFlight } from "./limits/in-flight.js";
@@ -45,13 +46,14 @@ import { createRpcRecorder } from "./observability/rpc-recorder.js";
 import { createUnobservedCalls } from "./observability/unobserved-calls.js";
 import { createDescriptorIndex } from "./reflection/descriptor-index.js";
 import { createReflectionV1AlphaService, createReflectionV1Service } from "./reflection/reflection-service.js";
-import { createUnaryCaller } from "./rest/in-process-calls.js";
-import { createRestRoute } from "./rest/rest-route.js";
+import { createUnaryCaller } from "./rpc/invoke-unary.js";
+import { createServiceRegistry } from "./rpc/service-registry.js";
+import { readHttpBindings, restMethodOf } from "./rest/http-bindings.js";
+import { createRestRoute, REST_PREFIX } from "./rest/rest-route.js";
 import { createConversationProfilesService } from "./services/conversation-profiles.js";
 import { createConversationsService } from "./services/conversations.js";
 import { createFulfillmentsService } from "./services/fulfillments.js";
 import { errorInterceptor } from "./services/errors.js";
-import { withRequestValuesChecked } from "./services/request-values-check.js";
 import { createParticipantsService } from "./services/participants.js";
 import type { VirtualAgent } from "./services/virtual-agent.js";
 import { loadBootstrap } from "./store/bootstrap.js";
@@ -166,21 +168,18 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   const fulfillments = createFulfillmentsService({ fulfillments: fulfillmentStore });
 
   const isReady = createReadinessProbe(database, 2000);
-  const served = [Conversations, ConversationProfiles, Participants, Fulfillments, Health, ServerReflectionV1, ServerReflectionV1Alpha];
-  const descriptors = createDescriptorIndex(served);
-  // Each service once, served by connect-node (Connect, gRPC-Web, REST) and grpc-js (gRPC), every
-  // request checked for values that cannot be stored or encoded before its method runs.
-  const implementations = [
-    { service: Conversations, implementation: conversations },
-    { service: ConversationProfiles, implementation: profiles },
-    { service: Fulfillments, implementation: fulfillments },
-    { service: Participants, implementation: participants },
-    { service: Health, implementation: createHealthService({ serviceNames: descriptors.serviceNames, isReady }) },
-    { service: ServerReflectionV1, implementation: createReflectionV1Service(descriptors) },
-    { service: ServerReflectionV1Alpha, implementation: createReflectionV1AlphaService(descriptors) },
-  ].map(({ service, implementation }) => ({ service, implementation: withRequestValuesChecked(service, implementation) }));
+  // Each service once, served by connect-node (Connect, gRPC-Web, REST) and grpc-js (gRPC).
+  const registry = createServiceRegistry([
+    { service: Conversations, implementation: conversations, rest: true },
+    { service: ConversationProfiles, implementation: profiles, rest: true },
+    { service: Fulfillments, implementation: fulfillments, rest: true },
+    { service: Participants, implementation: participants, rest: true },
+    { service: Health, implementation: (services) => createHealthService({ serviceNames: services.map((service) => service.typeName), isReady }), rest: false },
+    { service: ServerReflectionV1, implementation: (services) => createReflectionV1Service(createDescriptorIndex(services)), rest: false },
+    { service: ServerReflectionV1Alpha, implementation: (services) => createReflectionV1AlphaService(createDescriptorIndex(services)), rest: false },
+  ]);
   const routes = (router: ConnectRouter) => {
-    for (const { service, implementation } of implementations) router.service(service, implementation as never);
+    for (const { service, implementation } of registry.served) router.service(service, implementation as never);
   };
   const metrics = createMetrics(database);
   const record = createRpcRecorder(options.log, metrics);
@@ -199,7 +198,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     // grpc-js reads the length prefix and refuses a larger message before buffering it.
     "grpc.max_receive_message_length": limits.maxMessageBytes,
   });
-  for (const { service, implementation } of implementations) {
+  for (const { service, implementation } of registry.served) {
     registerGrpcService(grpcServer, service, implementation, {
       record,
       onInternalError: options.onInternalError,
@@ -217,7 +216,13 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     ...auth,
     errorInterceptor(options.onInternalError),
   ];
-  const callUnary = createUnaryCaller(implementations, interceptors);
+  const callUnary = createUnaryCaller(registry.served, interceptors);
+  const restBindings = readHttpBindings(registry.restServices);
+  const unobserved = createUnobservedCalls(
+    { methods: registry.methods, restPrefix: REST_PREFIX, restMethodOf: (verb, path) => restMethodOf(restBindings, verb, path) },
+    record,
+  );
+  const contextValues = (request: Parameters<HttpHandler>[0]) => unobserved.contextValues(request);
   // Requests that are not RPCs, tried in order; anything left is a 404.
   const httpRoutes: HttpRoute[] = [
     options.authorizer === undefined
@@ -228,17 +233,13 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     createConsoleRoute(),
     ...(options.emulatorReset === true ? [createResetRoute(database, options.authorizer, options.onInternalError)] : []),
     createRestRoute({
-      services: [Conversations, ConversationProfiles, Participants, Fulfillments],
+      bindings: restBindings,
       call: callUnary,
       maxBodyBytes: limits.maxMessageBytes,
+      contextValues,
     }),
   ];
 
-  const unobserved = createUnobservedCalls(
-    implementations.map((entry) => entry.service),
-    record,
-  );
-  const contextValues = (request: Parameters<HttpHandler>[0]) => unobserved.contextValues(request);
   const answerHttpRoutes = chainHttpRoutes(httpRoutes, options.onInternalError);
   // gzip costs more CPU than it saves on loopback and LAN links for responses
   // of a few kB (a page of 100 conversations); only large pages are compressed.
@@ -257,7 +258,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   });
   // The common unary Connect call is served without connect-node's per-call machinery; the rest by connect-node.
   const connectUnary = createConnectUnaryFastPath({
-    services: implementations.map((entry) => entry.service),
+    methods: registry.methods,
     call: callUnary,
     readMaxBytes: limits.maxMessageBytes,
     compressMinBytes,
@@ -271,7 +272,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   };
   const corsOrigins = options.corsOrigins ?? { kind: "loopback" };
 
-  const gatedHandler = gate === undefined ? handler : credentialsFirst(gate, handler, options.onInternalError);
+  const gatedHandler = gate === undefined ? handler : credentialsFirst(gate, handler, { onInternalError: options.onInternalError, onAnswered: unobserved.answered });
 
   const listener: OnePortListener = await listenOnOnePort({
     // CORS first: preflights carry no credentials, and refusals need CORS headers a browser can read.
@@ -287,7 +288,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
         : grpcCredentialsFirst(gate, grpcStreams, { onInternalError: options.onInternalError, onAnswered: unobserved.answeredGrpc });
     },
     limits,
-    streamingRequestPaths: streamingRequestPaths(served),
+    streamingRequestPaths: streamingRequestPaths(registry.methods),
     host: options.host,
     port: options.port,
     tls: options.tls,

@@ -31,7 +31,7 @@ interface Answer {
 describe("auth before the request is read", () => {
   let test: TestServer;
   let tokens: Awaited<ReturnType<typeof writeTokensFile>>;
-  const { log, lines } = captureLog<{ msg: string; protocol?: string; code?: string; requestId?: string }>();
+  const { log, lines } = captureLog<{ msg: string; method?: string; protocol?: string; code?: string; requestId?: string }>();
 
   beforeAll(async () => {
     tokens = await writeTokensFile();
@@ -199,6 +199,14 @@ describe("auth before the request is read", () => {
         expect(response.status).toBe(401);
         expect(response.headers.get("x-request-id")).toBe(`refused-${path}`);
       }
+    });
+
+    it("logs a REST request refused for its credentials as its RPC, with the code it got", async () => {
+      const response = await fetch(`${test.baseUrl}/v2/${PARENT}/conversations/c1`, { headers: { "x-request-id": "refused-rest-get" } });
+      expect(response.status).toBe(401);
+      await expect
+        .poll(() => lines.find((line) => line.msg === "rpc" && line.requestId === "refused-rest-get"))
+        .toMatchObject({ method: "GetConversation", protocol: "rest", code: "UNAUTHENTICATED" });
     });
 
     it("gives a refused gRPC call without one a fresh id, the same in its answer and its log line", async () => {

@@ -134,6 +134,23 @@ describe("a plain grpc-js client", () => {
     expect(echoed.get("x-request-id")).toEqual(["grpc-trace-7"]);
   });
 
+  it("gives a call with an empty x-request-id a fresh one, as every protocol does", async () => {
+    const metadata = new grpc.Metadata();
+    metadata.set("x-request-id", "");
+    const echoed = await new Promise<grpc.Metadata>((resolve, reject) => {
+      const call = client.makeUnaryRequest(
+        `${SERVICE}/ListConversations`,
+        (message: MessageShape<typeof ListConversationsRequestSchema>) => Buffer.from(toBinary(ListConversationsRequestSchema, message)),
+        (bytes: Buffer) => bytes,
+        create(ListConversationsRequestSchema, { parent }),
+        metadata,
+        (error) => error && reject(error),
+      );
+      call.on("metadata", resolve);
+    });
+    expect(echoed.get("x-request-id")).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+  });
+
   it("gets UNIMPLEMENTED for a method the service does not have", async () => {
     const error = (await new Promise<grpc.ServiceError | null>((resolve) => {
       client.makeUnaryRequest(

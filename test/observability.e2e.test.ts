@@ -47,6 +47,20 @@ describe("operations surface", () => {
     }
   });
 
+  it("takes a call's protocol from how it came, not from a header the client sent", async () => {
+    // A header REST once set on its own calls: a Connect client sending it is still a Connect call.
+    await fetch(`${test.baseUrl}/google.cloud.dialogflow.v2.Conversations/GetConversation`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-transcoded-from-rest": "1", "x-request-id": "claimed-rest-1" },
+      body: JSON.stringify({ name: "projects/p/conversations/missing" }),
+    });
+    await fetch(`${test.baseUrl}/v2/projects/p/conversations/missing`, { headers: { "x-request-id": "plain-rest-1" } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const protocolOf = (requestId: string) => rpcLines().find((line) => line.requestId === requestId)?.protocol;
+    expect(protocolOf("claimed-rest-1")).toBe("connect");
+    expect(protocolOf("plain-rest-1")).toBe("rest");
+  });
+
   it("honours and echoes an incoming x-request-id, on success and on error", async () => {
     const ok = await fetch(`${test.baseUrl}/v2/projects/p/conversationProfiles`, { headers: { "x-request-id": "trace-ok-1" } });
     expect(ok.status).toBe(200);
@@ -89,6 +103,25 @@ describe("operations surface", () => {
     });
     const metrics = await (await fetch(`${test.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/rpc_requests_total\{service="google.cloud.dialogflow.v2.Conversations",method="ListConversations",code="INVALID_ARGUMENT"\} [1-9]/);
+  });
+
+  it("logs and counts a REST request refused before its call, and nothing for a path no method serves", async () => {
+    const send = (method: string, path: string, requestId: string, body?: string) =>
+      fetch(`${test.baseUrl}${path}`, { method, headers: { "content-type": "application/json", "x-request-id": requestId }, body });
+    expect((await send("POST", "/v2/projects/p/conversations", "rest-bad-json", "{not json")).status).toBe(400);
+    expect((await send("POST", "/v2/projects/p/conversations", "rest-too-large", " ".repeat(4 * 1024 * 1024 + 1))).status).toBe(413);
+    expect((await send("PUT", "/v2/projects/p/conversations/c", "rest-wrong-verb")).status).toBe(405);
+    expect((await send("GET", "/v2/projects/p/nothing-here", "rest-no-route")).status).toBe(404);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const lineOf = (requestId: string) => rpcLines().find((line) => line.requestId === requestId);
+    const conversations = { service: "google.cloud.dialogflow.v2.Conversations", protocol: "rest" };
+    expect(lineOf("rest-bad-json")).toMatchObject({ ...conversations, method: "CreateConversation", code: "INVALID_ARGUMENT" });
+    expect(lineOf("rest-too-large")).toMatchObject({ ...conversations, method: "CreateConversation", code: "RESOURCE_EXHAUSTED" });
+    // A verb the path does not serve is counted against the method the path does serve.
+    expect(lineOf("rest-wrong-verb")).toMatchObject({ ...conversations, method: "GetConversation", code: "INVALID_ARGUMENT" });
+    expect(lineOf("rest-no-route")).toBeUndefined();
+    const metrics = await (await fetch(`${test.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/rpc_requests_total\{service="google.cloud.dialogflow.v2.Conversations",method="CreateConversation",code="RESOURCE_EXHAUSTED"\} 1/);
   });
 
   it("exports RPC counts by code, latency histograms, and sweep counts on /metrics", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodePercentEncoding, parseRequestTarget } from "../src/http/request-target.js";
+import { decodePercentEncoding, parseRequestTarget } from "../src/http-primitives/request-target.js";
 
 describe("parseRequestTarget", () => {
   it("reads origin-form as written, even a path the URL parser would take for an authority", () => {

@@ -1,5 +1,5 @@
 import type { ConnectError } from "@connectrpc/connect";
-import { parseRpcPath } from "../http/rpc-path.js";
+import { parseRpcPath } from "../http-primitives/rpc-path.js";
 import type { Authorizer } from "./authorizer.js";
 import { denialError, type DenialListener } from "./call-guard.js";
 import { isOpenService } from "./method-access.js";

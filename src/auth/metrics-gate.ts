@@ -1,4 +1,4 @@
-import type { HttpRoute } from "../http/http-routes.js";
+import type { HttpRoute } from "../http-primitives/http-request.js";
 import type { Authorizer } from "./authorizer.js";
 
 /**

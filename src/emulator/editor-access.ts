@@ -1,7 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import type { Authorizer } from "../auth/authorizer.js";
 import { coversProject } from "../auth/principal.js";
-import type { HttpRequest } from "../http/http-routes.js";
+import type { HttpRequest } from "../http-primitives/http-request.js";
 import { restError, type RestError } from "../rest/rest-errors.js";
 
 // Who may call the emulator's data routes (reset, export, import): anyone

@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import type { Authorizer } from "../auth/authorizer.js";
-import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
+import type { HttpRequest, HttpResponse, HttpRoute } from "../http-primitives/http-request.js";
 import { decodePathField } from "../rest/path-field.js";
 import { checkProject } from "../domain/names.js";
 import { restError, toRestError, type RestError } from "../rest/rest-errors.js";

@@ -1,11 +1,10 @@
-import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import type { Readable } from "node:stream";
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { guardCall, type CallGuard } from "../auth/call-guard.js";
-import { REQUEST_ID_HEADER } from "../observability/rpc-observer.js";
+import { REQUEST_ID_HEADER, requestIdOf } from "../http-primitives/request-id.js";
 import type { RpcRecorder } from "../observability/rpc-recorder.js";
 import { overloaded, type InFlight } from "../limits/in-flight.js";
 import { toConnectError, undecodableRequest, withErrorInfo } from "../services/errors.js";
@@ -121,7 +120,7 @@ function createMethodCall(
   return {
     begin(call) {
       const [sent] = call.metadata.get(REQUEST_ID_HEADER);
-      const requestId = typeof sent === "string" ? sent : randomUUID();
+      const requestId = requestIdOf(sent);
       const context = grpcHandlerContext(call, service, method);
       const state: CallState = {
         started: performance.now(),

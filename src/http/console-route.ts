@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createConsoleFiles } from "./console-files.js";
-import type { HttpRoute } from "./http-routes.js";
+import type { HttpRoute } from "../http-primitives/http-request.js";
 
 // The web console: static files that `npm run build:console` writes to
 // dist/console/ at the package root, served under /console/.

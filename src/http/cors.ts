@@ -1,5 +1,5 @@
 import { cors as connectCors } from "@connectrpc/connect";
-import type { HttpRequest, HttpResponse } from "./http-routes.js";
+import type { HttpRequest, HttpResponse } from "../http-primitives/http-request.js";
 
 /** Which browser origins may call the service. */
 export type OriginPolicy = { readonly kind: "any" } | { readonly kind: "list"; readonly origins: readonly string[] } | { readonly kind: "loopback" };

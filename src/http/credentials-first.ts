@@ -3,15 +3,21 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { CredentialsGate } from "../auth/credentials-gate.js";
 import type { StreamListener } from "../grpc/grpc-js-streams.js";
 import { sendEarlyError, sendEarlyGrpcError } from "./early-error-response.js";
-import { requestPath } from "./http-routes.js";
+import { requestPath } from "../http-primitives/http-request.js";
 import type { HttpHandler } from "./one-port-listener.js";
 
 // The credentials gate put in front of both servers on the port, so a request
 // is refused before connect-node, grpc-js or the REST router reads it. Public
 // paths go straight on, without waiting for a check.
 
+export interface CredentialsFirstOptions {
+  readonly onInternalError: (error: unknown) => void;
+  /** Told about each request answered here, which nothing after the gate sees: for its log line and metric. */
+  readonly onAnswered: (request: Parameters<HttpHandler>[0], code: Code) => void;
+}
+
 /** HTTP requests (Connect, gRPC-Web, REST, everything connect-node serves) reach `next` once the gate lets them. */
-export function credentialsFirst(gate: CredentialsGate, next: HttpHandler, onInternalError: (error: unknown) => void): HttpHandler {
+export function credentialsFirst(gate: CredentialsGate, next: HttpHandler, options: CredentialsFirstOptions): HttpHandler {
   return (request, response) => {
     const path = requestPath(request);
     if (gate.isPublic(path)) {
@@ -19,11 +25,15 @@ export function credentialsFirst(gate: CredentialsGate, next: HttpHandler, onInt
       return;
     }
     const { authorization } = request.headers;
+    const answer = (error: ConnectError) => {
+      options.onAnswered(request, error.code);
+      sendEarlyError(request, response, error);
+    };
     gate.check(path, authorization).then(
-      (refusal) => (refusal === undefined ? next(request, response) : sendEarlyError(request, response, refusal)),
+      (refusal) => (refusal === undefined ? next(request, response) : answer(refusal)),
       (error: unknown) => {
-        onInternalError(error);
-        sendEarlyError(request, response, new ConnectError("The credentials could not be checked", Code.Internal));
+        options.onInternalError(error);
+        answer(new ConnectError("The credentials could not be checked", Code.Internal));
       },
     );
   };

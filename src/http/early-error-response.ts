@@ -3,13 +3,12 @@ import type { ConnectError } from "@connectrpc/connect";
 import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, endStreamFlag, endStreamToJson, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import { settleRequestId } from "../observability/request-id.js";
-import { REQUEST_ID_HEADER } from "../observability/rpc-observer.js";
+import { requestPath, type HttpRequest, type HttpResponse } from "../http-primitives/http-request.js";
+import { REQUEST_ID_HEADER, settleRequestId } from "../http-primitives/request-id.js";
+import { parseRpcPath } from "../http-primitives/rpc-path.js";
 import { toRestError } from "../rest/rest-errors.js";
 import { withErrorInfo } from "../services/errors.js";
 import { encodeGrpcMessage } from "./encode-grpc-message.js";
-import { requestPath, type HttpRequest, type HttpResponse } from "./http-routes.js";
-import { parseRpcPath } from "./rpc-path.js";
 
 // A status answered before connect-node or grpc-js has read the request, in
 // the wire format of the protocol the request speaks (told by its content

@@ -1,5 +1,5 @@
 import { constants, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from "node:http2";
-import type { DescService } from "@bufbuild/protobuf";
+import type { DescMethod } from "@bufbuild/protobuf";
 
 export interface Http2Timeouts {
   /** A session must open a stream, and a stream send its whole request, within this. */
@@ -60,13 +60,9 @@ function hasRequestEnded(stream: ServerHttp2Stream): boolean {
   return stream.closed || stream.destroyed || stream.state.remoteClose === 1;
 }
 
-/** The paths of `services`' RPCs whose client streams its request. */
-export function streamingRequestPaths(services: readonly DescService[]): ReadonlySet<string> {
+/** The paths of the RPCs (by path, as the service registry lists them) whose client streams its request. */
+export function streamingRequestPaths(methods: ReadonlyMap<string, DescMethod>): ReadonlySet<string> {
   return new Set(
-    services.flatMap((service) =>
-      service.methods
-        .filter((method) => method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming")
-        .map((method) => `/${service.typeName}/${method.name}`),
-    ),
+    [...methods].filter(([, method]) => method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming").map(([path]) => path),
   );
 }

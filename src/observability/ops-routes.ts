@@ -1,4 +1,4 @@
-import type { HttpRoute } from "../http/http-routes.js";
+import type { HttpRoute } from "../http-primitives/http-request.js";
 import type { Metrics } from "./metrics.js";
 
 /** GET /healthz (the process answers), /readyz (the database answers) and /metrics (Prometheus). */

@@ -1,20 +1,23 @@
-import { randomUUID } from "node:crypto";
 import { ConnectError, createContextKey, type Code, type Interceptor } from "@connectrpc/connect";
+import { REQUEST_ID_HEADER, requestIdOf } from "../http-primitives/request-id.js";
 import type { RpcRecorder } from "./rpc-recorder.js";
 
-/** Set by the REST route on the calls it transcodes, so logs can tell REST from the RPC protocols. */
-export const REST_MARKER_HEADER = "x-transcoded-from-rest";
-
-export const REQUEST_ID_HEADER = "x-request-id";
-
 /**
- * Marks a call the observer saw (see unobserved-calls.ts); the default (REST's in-process calls) counts as seen.
- * `code` is the status an unseen call was answered with, when it was restated (see refused-requests.ts).
+ * One call's own marker, set by unobserved-calls.ts on every request it watches: whether the observer
+ * saw the call, and the status an unseen call was refused with, told by whoever refused it (the REST
+ * route, the credentials gate, refused-requests.ts). Calls nobody watches have none.
  */
-export const OBSERVED = createContextKey<{ seen: boolean; code?: Code }>({ seen: true }, { description: "the RPC observer saw this call" });
+export interface ObservedMarker {
+  seen: boolean;
+  code?: Code;
+}
+
+export const OBSERVED = createContextKey<ObservedMarker | undefined>(undefined, { description: "the RPC observer saw this call" });
+
+/** The protocol a call came by, when its request headers do not tell (REST's transcoded calls). */
+export const CALL_PROTOCOL = createContextKey<string | undefined>(undefined, { description: "the protocol the call came by" });
 
 function protocolOf(header: Headers): string {
-  if (header.has(REST_MARKER_HEADER)) return "rest";
   const contentType = header.get("content-type") ?? "";
   if (contentType.startsWith("application/grpc-web")) return "grpc-web";
   if (contentType.startsWith("application/grpc")) return "grpc";
@@ -28,9 +31,10 @@ function protocolOf(header: Headers): string {
  */
 export function rpcObserver(record: RpcRecorder): Interceptor {
   return (next) => async (request) => {
-    request.contextValues.get(OBSERVED).seen = true;
+    const marker = request.contextValues.get(OBSERVED);
+    if (marker !== undefined) marker.seen = true;
     const started = performance.now();
-    const requestId = request.header.get(REQUEST_ID_HEADER) ?? randomUUID();
+    const requestId = requestIdOf(request.header.get(REQUEST_ID_HEADER));
     let code = 0;
     try {
       const response = await next(request);
@@ -45,7 +49,7 @@ export function rpcObserver(record: RpcRecorder): Interceptor {
       record({
         service: request.service.typeName,
         method: request.method.name,
-        protocol: protocolOf(request.header),
+        protocol: request.contextValues.get(CALL_PROTOCOL) ?? protocolOf(request.header),
         code,
         seconds: (performance.now() - started) / 1000,
         requestId,

@@ -31,6 +31,22 @@ export function readHttpBindings(services: readonly DescService[]): HttpBinding[
   return bindings;
 }
 
+/**
+ * The method a REST request is aimed at, for its log line and metric: the one
+ * its verb and path name, else (a verb the path does not serve, answered 405)
+ * the first the path serves, in the proto's order; undefined when no method
+ * serves the path.
+ */
+export function restMethodOf(bindings: readonly HttpBinding[], verb: string, path: string): DescMethodUnary | undefined {
+  let first: DescMethodUnary | undefined;
+  for (const binding of bindings) {
+    if (binding.path.match(path) === undefined) continue;
+    if (binding.verb === verb) return binding.method;
+    first ??= binding.method;
+  }
+  return first;
+}
+
 function toBinding(method: DescMethodUnary, rule: HttpRule): HttpBinding | undefined {
   const { pattern } = rule;
   if (pattern.case === undefined || pattern.case === "custom") return undefined;

@@ -1,5 +1,5 @@
 import { invalidArgument } from "../services/errors.js";
-import { decodePercentEncoding, quoteTarget } from "../http/request-target.js";
+import { decodePercentEncoding, quoteTarget } from "../http-primitives/request-target.js";
 
 /** A field's value as the client percent-encoded it in the path; a malformed escape is the client's mistake, INVALID_ARGUMENT naming the field. */
 export function decodePathField(field: string, encoded: string): string {

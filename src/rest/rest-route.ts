@@ -1,19 +1,20 @@
-import { fromJson, toJson, type DescService, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { fromJson, toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import { requestError } from "../services/errors.js";
-import type { HttpRequest, HttpResponse, HttpRoute } from "../http/http-routes.js";
-import type { RequestTarget } from "../http/request-target.js";
-import { settleRequestId } from "../observability/request-id.js";
-import { REQUEST_ID_HEADER, REST_MARKER_HEADER } from "../observability/rpc-observer.js";
-import { readHttpBindings, type HttpBinding } from "./http-bindings.js";
+import { abortWhenCallerLeaves } from "../http-primitives/caller-left.js";
+import type { HttpRequest, HttpResponse, HttpRoute } from "../http-primitives/http-request.js";
+import type { RequestTarget } from "../http-primitives/request-target.js";
+import { REQUEST_ID_HEADER, settleRequestId } from "../http-primitives/request-id.js";
+import { OBSERVED } from "../observability/rpc-observer.js";
+import type { UnaryCaller } from "../rpc/invoke-unary.js";
+import type { HttpBinding } from "./http-bindings.js";
 import { decodePathField } from "./path-field.js";
-import { abortWhenCallerLeaves, type UnaryCaller } from "./in-process-calls.js";
 import { addQueryParameters, parseBody, setFieldPath, snakeToCamel } from "./request-json.js";
-import { restError, toRestError, type RestError } from "./rest-errors.js";
+import { toRestError, type RestError } from "./rest-errors.js";
 
 export interface RestRouteOptions {
-  /** The services whose google.api.http rules become routes. */
-  readonly services: readonly DescService[];
+  /** The routes: the google.api.http rules of the services REST serves (readHttpBindings). */
+  readonly bindings: readonly HttpBinding[];
   /**
    * Where transcoded calls go: the implementations the RPC surface serves,
    * through its interceptors, so validation, errors and logging are shared.
@@ -21,6 +22,8 @@ export interface RestRouteOptions {
   readonly call: UnaryCaller;
   /** Larger bodies are refused with 413 before they are read (by Content-Length) or as soon as they pass it. */
   readonly maxBodyBytes: number;
+  /** The values each call starts with (the unobserved-calls marker): a refusal before the call settles its code there. */
+  readonly contextValues: (request: HttpRequest) => ContextValues;
 }
 
 // Request headers worth carrying over to the RPC.
@@ -28,24 +31,40 @@ const FORWARDED_HEADERS = [REQUEST_ID_HEADER, "x-goog-request-params", "x-goog-a
 
 /** REST/JSON per the proto's google.api.http rules, for every path under /v2/. */
 export function createRestRoute(options: RestRouteOptions): HttpRoute {
-  const bindings = readHttpBindings(options.services);
+  const { bindings } = options;
   return (request, response, target) => {
-    if (!target.path.startsWith("/v2/")) return false;
+    if (!target.path.startsWith(REST_PREFIX)) return false;
     // Settled here rather than by the RPC observer, so that every answer carries it: a
     // route that does not exist, and a deadline answered while the call is still giving up.
     const requestId = settleRequestId(request.headers);
-    serve(bindings, options.call, options.maxBodyBytes, target, request, response)
-      .catch((error: unknown): Outcome => toRestError(ConnectError.from(error)))
-      .then((outcome) => send(response, outcome, requestId))
+    const contextValues = options.contextValues(request);
+    serve(bindings, options.call, options.maxBodyBytes, target, request, response, contextValues)
+      .catch((error: unknown): Outcome => refusal(ConnectError.from(error)))
+      .then((outcome) => {
+        // A call the observer did not see was refused before it: its record takes this code.
+        const marker = contextValues.get(OBSERVED);
+        if (marker !== undefined && !marker.seen && outcome.code !== 0) marker.code = outcome.code;
+        send(response, outcome, requestId);
+      })
       .catch(() => response.destroy());
     return true;
   };
 }
 
+/** REST's paths: every google.api.http rule of Dialogflow v2 is under it. */
+export const REST_PREFIX = "/v2/";
+
 /** What goes back: a status, a JSON body, and the headers worth passing on. */
 interface Outcome extends RestError {
+  /** 0 (OK) or the gRPC code of the error. */
+  readonly code: Code | 0;
   /** For 405: the methods the path allows. */
   readonly allow?: string;
+}
+
+/** A refusal: the error's REST form; `httpStatus` overrides the code's usual status (405, 413). */
+function refusal(error: ConnectError, httpStatus?: number): Outcome {
+  return { ...toRestError(error, httpStatus), code: error.code };
 }
 
 async function serve(
@@ -55,6 +74,7 @@ async function serve(
   target: RequestTarget,
   request: HttpRequest,
   response: HttpResponse,
+  contextValues: ContextValues,
 ): Promise<Outcome> {
   const { path, search } = target;
   const query = new URLSearchParams(search);
@@ -62,13 +82,13 @@ async function serve(
     const variables = binding.path.match(path);
     return variables === undefined ? [] : [{ binding, variables }];
   });
-  if (matches.length === 0) return restError(Code.NotFound, `No REST route for ${path}`, "UNKNOWN_ROUTE", { path });
+  if (matches.length === 0) return refusal(requestError(Code.NotFound, `No REST route for ${path}`, "UNKNOWN_ROUTE", { path }));
   const chosen = matches.find((match) => match.binding.verb === request.method);
   if (chosen === undefined) {
     const allow = [...new Set(matches.map((match) => match.binding.verb))].join(", ");
     const message = `${request.method} is not allowed on ${path}; use ${allow}`;
     const metadata = { method: request.method ?? "", path, allow };
-    return { ...restError(Code.InvalidArgument, message, "HTTP_METHOD_NOT_ALLOWED", metadata, 405), allow };
+    return { ...refusal(requestError(Code.InvalidArgument, message, "HTTP_METHOD_NOT_ALLOWED", metadata), 405), allow };
   }
   const { binding, variables } = chosen;
 
@@ -117,10 +137,11 @@ async function serve(
     timeoutMs: serverTimeoutMs(request),
     requestMethod: request.method ?? "GET",
     url: path + search,
+    contextValues,
   });
   // Google's clients ask for enums as numbers with $alt=json;enum-encoding=int.
   const enumAsInteger = (query.get("$alt") ?? "").includes("enum-encoding=int");
-  return { httpStatus: 200, body: toJson(method.output, result.message, { enumAsInteger }) };
+  return { httpStatus: 200, code: 0, body: toJson(method.output, result.message, { enumAsInteger }) };
 }
 
 /** The body as text; undefined as soon as it grows past `max` (the rest is not read). */
@@ -136,9 +157,8 @@ async function readBody(request: HttpRequest, max: number): Promise<string | und
 }
 
 function tooLarge(max: number): Outcome {
-  return restError(Code.ResourceExhausted, `The request body is larger than ${max} bytes (MAX_MESSAGE_BYTES)`, "REQUEST_BODY_TOO_LARGE", {
-    limitBytes: String(max),
-  }, 413);
+  const message = `The request body is larger than ${max} bytes (MAX_MESSAGE_BYTES)`;
+  return refusal(requestError(Code.ResourceExhausted, message, "REQUEST_BODY_TOO_LARGE", { limitBytes: String(max) }), 413);
 }
 
 function forwardedHeaders(request: HttpRequest): Headers {
@@ -147,7 +167,6 @@ function forwardedHeaders(request: HttpRequest): Headers {
     const value = request.headers[name];
     if (typeof value === "string") headers.set(name, value);
   }
-  headers.set(REST_MARKER_HEADER, "1");
   return headers;
 }
 

@@ -9,7 +9,7 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import type { HttpResponse } from "../http/http-routes.js";
+import { CALL_PROTOCOL } from "../observability/rpc-observer.js";
 
 // Calls a service implementation in process, through the same interceptors
 // connect-node applies, for any unary method. REST uses it for the calls it
@@ -24,19 +24,6 @@ export interface ServedImplementation {
   readonly implementation: object;
 }
 
-/**
- * An AbortController for a call answered on `response`, aborted with
- * CANCELLED when the response closes before it was sent: the caller went away,
- * so the call (and its SQL) stops.
- */
-export function abortWhenCallerLeaves(response: HttpResponse): AbortController {
-  const abort = new AbortController();
-  response.once("close", () => {
-    if (!response.writableFinished) abort.abort(new ConnectError("the client went away", Code.Canceled));
-  });
-  return abort;
-}
-
 /** What the caller knows of one call besides its input. */
 export interface InProcessCall {
   /** The request headers the interceptors and the implementation see. */
@@ -48,7 +35,7 @@ export interface InProcessCall {
   /** The HTTP method and URL the call arrived with. */
   readonly requestMethod: string;
   readonly url: string;
-  /** The protocol the implementation is told the call arrived by; "rest" when not given. */
+  /** The protocol the call arrived by, told to the implementation and the observer; "rest" when not given. */
   readonly protocolName?: string;
   /** Values the interceptors share (e.g. the unobserved-calls marker); fresh ones when not given. */
   readonly contextValues?: ContextValues;
@@ -75,6 +62,7 @@ export function createUnaryCaller(served: readonly ServedImplementation[], inter
     for (const method of service.methods) functions.set(method, methodFunction(service, method, implementation));
   }
   return (method, input, call) => {
+    const protocolName = call.protocolName ?? "rest";
     const impl = functions.get(method);
     if (impl === undefined) return Promise.reject(new ConnectError(`${method.parent.typeName} is not served`, Code.Unimplemented));
     const { abort, timeoutMs } = call;
@@ -93,7 +81,7 @@ export function createUnaryCaller(served: readonly ServedImplementation[], inter
         requestHeader: request.header,
         responseHeader,
         responseTrailer,
-        protocolName: call.protocolName ?? "rest",
+        protocolName,
         values: request.contextValues,
         url: request.url,
       };
@@ -115,6 +103,8 @@ export function createUnaryCaller(served: readonly ServedImplementation[], inter
       header: call.header,
       contextValues: call.contextValues ?? createContextValues(),
     };
+    // In a value of the call's own, not in a header: nothing the client sent can claim a protocol.
+    request.contextValues.set(CALL_PROTOCOL, protocolName);
     // A unary request is answered with the unary response the innermost function makes.
     const answer = next(request) as Promise<UnaryResponse>;
     if (timeoutMs === undefined || timeoutMs > MAX_TIMER_MS) return answer;

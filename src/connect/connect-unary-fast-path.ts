@@ -1,4 +1,4 @@
-import type { DescMessage, DescMethod, DescMethodUnary, DescService } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethod, DescMethodUnary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import {
@@ -10,8 +10,9 @@ import {
 } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes, parseTimeout, trailerMux } from "@connectrpc/connect/protocol-connect";
 import { OBSERVED } from "../observability/rpc-observer.js";
-import { abortWhenCallerLeaves, type UnaryCaller } from "../rest/in-process-calls.js";
-import { requestPath, type HttpRequest, type HttpResponse } from "./http-routes.js";
+import { abortWhenCallerLeaves } from "../http-primitives/caller-left.js";
+import { requestPath, type HttpRequest, type HttpResponse } from "../http-primitives/http-request.js";
+import type { UnaryCaller } from "../rpc/invoke-unary.js";
 import { restatedError } from "./refused-requests.js";
 
 // connect-node serves a unary Connect call through machinery built for every
@@ -25,8 +26,8 @@ import { restatedError } from "./refused-requests.js";
 // connect-node.
 
 export interface ConnectUnaryFastPathOptions {
-  /** The services connect-node serves; their unary methods are taken here. */
-  readonly services: readonly DescService[];
+  /** The methods connect-node serves, by RPC path (the service registry's); the unary ones are taken here. */
+  readonly methods: ReadonlyMap<string, DescMethod>;
   readonly call: UnaryCaller;
   /** connect-node's readMaxBytes. */
   readonly readMaxBytes: number;
@@ -62,12 +63,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export function createConnectUnaryFastPath(options: ConnectUnaryFastPathOptions): ConnectUnaryFastPath {
   const limits = validateReadWriteMaxBytes(options.readMaxBytes, undefined, options.compressMinBytes);
   const served = new Map<string, Served>();
-  for (const service of options.services) {
-    for (const method of service.methods) {
-      if (!isUnary(method)) continue;
-      // No JSON or binary options: connect-node's defaults, as src/server.ts configures it.
-      served.set(`/${service.typeName}/${method.name}`, { method, serialization: createMethodSerializationLookup(method, undefined, undefined, limits) });
-    }
+  for (const [path, method] of options.methods) {
+    if (!isUnary(method)) continue;
+    // No JSON or binary options: connect-node's defaults, as src/server.ts configures it.
+    served.set(path, { method, serialization: createMethodSerializationLookup(method, undefined, undefined, limits) });
   }
   return (request, response) => {
     if (request.method !== "POST") return false;
@@ -178,7 +177,7 @@ async function readInput(
     const restated = restatedError(error, method.input);
     if (restated === undefined) throw error;
     const observed = contextValues.get(OBSERVED);
-    if (!observed.seen) observed.code = restated.code;
+    if (observed !== undefined && !observed.seen) observed.code = restated.code;
     throw restated;
   }
 }
