@@ -6,7 +6,6 @@
 // cell never pays for the previous one's events.
 import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
 import os from "node:os";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
@@ -16,6 +15,7 @@ import { ConversationProfiles } from "../src/gen/google/cloud/dialogflow/v2/conv
 import { Conversations, CreateConversationRequestSchema } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { pubsubEmulatorUnavailable, startPubSubEmulator, type PubSubEmulator } from "../test/support/pubsub-emulator.js";
 import { grpcFrame, h2load, type LoadResult } from "./h2load.js";
+import { freePort } from "./free-port.js";
 
 export interface NotificationTopicCellOptions {
   readonly databaseUrl: string;
@@ -162,12 +162,3 @@ async function waitForService(baseUrl: string): Promise<void> {
   throw new Error(`the service at ${baseUrl} did not get ready`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

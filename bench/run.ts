@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
 import os from "node:os";
 import { create, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
@@ -30,6 +29,7 @@ import { recordingDatabase } from "./recording-database.js";
 import type { RecordedStatement } from "./recorded-statement.js";
 import { createHumanProfileDirect, seedConversations, seedMessages } from "./seed.js";
 import { benchNotificationTopic, type NotificationTopicCellOptions } from "./notification-topic-cell.js";
+import { freePort } from "./free-port.js";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -522,15 +522,6 @@ async function waitForHttp(port: number): Promise<void> {
   throw new Error(`nothing answers on port ${port}`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function requireTool(tool: string, install: string): Promise<void> {
   const found = await new Promise<boolean>((resolve) => {

@@ -10,7 +10,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
 import os from "node:os";
 import { create, toBinary } from "@bufbuild/protobuf";
 import pg from "pg";
@@ -21,6 +20,7 @@ import { createPostgresDatabase } from "../src/store/postgres-database.js";
 import { sweepOnce } from "../src/store/sweeps.js";
 import { grpcFrame, h2load, type LoadResult } from "./h2load.js";
 import { PROFILES, SCALE_PARENT, UNUSED_PROFILE, conversationName, profileName, seedScale } from "./scale-seed.js";
+import { freePort } from "./free-port.js";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SMALL = 10_000;
@@ -319,15 +319,6 @@ async function waitForHttp(port: number): Promise<void> {
   throw new Error(`nothing answers on port ${port}`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function runChecked(command: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
