@@ -66,12 +66,7 @@ export function parseResourceName(value: string, collection: string, field: stri
   if (cut < 0) throw invalid();
   const id = value.slice(cut + collection.length + 2);
   if (!CHILD_ID.test(id)) {
-    throw new InvalidFieldError(
-      field,
-      `"${abbreviate(value)}" has an invalid ID; IDs are 3-64 characters of [a-zA-Z0-9_-] starting with a letter`,
-      "INVALID_RESOURCE_ID",
-      { value: abbreviate(value) },
-    );
+    throw invalidIdError(value, field);
   }
   let parent: ParentName;
   try {
@@ -100,14 +95,19 @@ export function parseConversationChildName(value: string, collection: string, fi
     throw invalid();
   }
   if (!CHILD_ID.test(id)) {
-    throw new InvalidFieldError(
-      field,
-      `"${abbreviate(value)}" has an invalid ID; IDs are 3-64 characters of [a-zA-Z0-9_-] starting with a letter`,
-      "INVALID_RESOURCE_ID",
-      { value: abbreviate(value) },
-    );
+    throw invalidIdError(value, field);
   }
   return { conversation, id };
+}
+
+// A name whose last segment is not an ID (checkClientId's rule), for either kind of name.
+function invalidIdError(value: string, field: string): InvalidFieldError {
+  return new InvalidFieldError(
+    field,
+    `"${abbreviate(value)}" has an invalid ID; IDs are 3-64 characters of [a-zA-Z0-9_-] starting with a letter`,
+    "INVALID_RESOURCE_ID",
+    { value: abbreviate(value) },
+  );
 }
 
 export function formatConversationChildName(name: ConversationChildName, collection: string): string {
