@@ -5,7 +5,7 @@
 // per round is the figure; the outbox is drained before every cell, so a
 // cell never pays for the previous one's events.
 import { spawn } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
@@ -40,11 +40,21 @@ type Variant = "no topic" | "notification topic";
 interface Round {
   readonly round: number;
   readonly results: Record<Variant, LoadResult>;
+  /**
+   * The service's CPU time per call, in µs, from the cell's start until its
+   * events were relayed: what the one core pays for a call and its events,
+   * less moved by the machine's other load than rps.
+   */
+  readonly cpuPerCallUs: Record<Variant, number>;
   /** How long the relay took, after the topic cell, to empty the outbox. */
   readonly drainSeconds: number;
 }
 
 const DRAIN_LIMIT_MS = 120_000;
+// Linux's USER_HZ, the unit of CPU times in /proc/<pid>/stat.
+const CLOCK_TICKS = 100;
+// BENCH_CPU_PROF=<dir>: the service writes a CPU profile there (node --cpu-prof) as it stops, as bench/run.ts's does.
+const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF;
 
 /** Runs the cell and returns its report (a markdown table and how the events were relayed). */
 export async function benchNotificationTopic(options: NotificationTopicCellOptions): Promise<string> {
@@ -58,7 +68,8 @@ export async function benchNotificationTopic(options: NotificationTopicCellOptio
 
   const port = await freePort();
   const env = emulator === undefined ? { EVENTS_PUBLISH: "false" } : { PUBSUB_EMULATOR_HOST: emulator.host };
-  const args = [...options.nodeFlags, "dist/main.js", "--port", String(port), "--database-url", options.databaseUrl, "--sweep-interval", "0", "--database-pool-size", String(options.poolSize)];
+  const profiled = CPU_PROFILE_DIR === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", CPU_PROFILE_DIR];
+  const args = [...options.nodeFlags, ...profiled, "dist/main.js", "--port", String(port), "--database-url", options.databaseUrl, "--sweep-interval", "0", "--database-pool-size", String(options.poolSize)];
   const service = spawn("taskset", ["-c", options.serverCpu, process.execPath, ...args], { env: { ...process.env, ...env, LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "inherit"] });
   const outbox = new pg.Client({ connectionString: options.databaseUrl });
   outbox.on("error", () => undefined);
@@ -72,8 +83,10 @@ export async function benchNotificationTopic(options: NotificationTopicCellOptio
       // Alternating which goes first cancels a drift of the machine within a round.
       const order: Variant[] = round % 2 === 1 ? ["no topic", "notification topic"] : ["notification topic", "no topic"];
       const results = {} as Record<Variant, LoadResult>;
+      const cpuPerCallUs = {} as Record<Variant, number>;
       let drainSeconds = 0;
       for (const variant of order) {
+        const cpuBefore = await cpuSeconds(service.pid);
         results[variant] = await h2load(`${baseUrl}/google.cloud.dialogflow.v2.Conversations/CreateConversation`, bodies[variant], {
           connections: options.connections,
           streams: options.streams,
@@ -82,9 +95,11 @@ export async function benchNotificationTopic(options: NotificationTopicCellOptio
         });
         const drained = await drainOutbox(outbox, emulator !== undefined);
         if (variant === "notification topic") drainSeconds = drained;
-        console.log(`round ${round} create ${variant.padEnd(20)} ${results[variant].rps.toFixed(0).padStart(7)} rps  p50 ${results[variant].p50.toFixed(2)} ms  p99 ${results[variant].p99.toFixed(2)} ms`);
+        // h2load's warm-up second runs at about the measured rate.
+        cpuPerCallUs[variant] = (1e6 * ((await cpuSeconds(service.pid)) - cpuBefore)) / (results[variant].rps * (options.seconds + 1));
+        console.log(`round ${round} create ${variant.padEnd(20)} ${results[variant].rps.toFixed(0).padStart(7)} rps  p50 ${results[variant].p50.toFixed(2)} ms  p99 ${results[variant].p99.toFixed(2)} ms  CPU ${cpuPerCallUs[variant].toFixed(0).padStart(4)} µs/call`);
       }
-      rounds.push({ round, results, drainSeconds });
+      rounds.push({ round, results, cpuPerCallUs, drainSeconds });
     }
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
     return report(rounds, options, publishing, metrics);
@@ -131,25 +146,41 @@ async function drainOutbox(outbox: pg.Client, publishing: boolean): Promise<numb
   }
 }
 
+/** User and system CPU time of the service so far, in seconds (taskset execs node, so the pid is the service's). */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  // The fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / CLOCK_TICKS;
+}
+
+function medianOf(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 function report(rounds: readonly Round[], options: NotificationTopicCellOptions, publishing: string, metrics: string): string {
   const ratios = rounds.map((r) => r.results["notification topic"].rps / r.results["no topic"].rps);
   const sorted = [...ratios].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  const median = medianOf(ratios);
+  // On the one core the service has, calls per second go as the inverse of CPU per call.
+  const cpuRatios = rounds.map((r) => r.cpuPerCallUs["no topic"] / r.cpuPerCallUs["notification topic"]);
   // Calls of every topic cell over calls of every no-topic cell: one figure that a single noisy cell moves less.
   const total = (variant: Variant) => rounds.reduce((sum, r) => sum + r.results[variant].rps, 0);
   const published = /^events_published_total (\d+)/m.exec(metrics)?.[1] ?? "0";
   const lines = [
     `CreateConversation, c=${options.connections * options.streams} (${options.connections} connections x ${options.streams} streams), ${options.seconds} s cells; events ${publishing}`,
     "",
-    "| round | no topic rps | notification topic rps | ratio | p99 ms (no topic / topic) | relay drained the topic cell's events in |",
-    "|---|---|---|---|---|---|",
+    "| round | no topic rps | notification topic rps | ratio | p99 ms (no topic / topic) | CPU µs/call (no topic / topic) | relay drained the topic cell's events in |",
+    "|---|---|---|---|---|---|---|",
     ...rounds.map(
       (r, i) =>
-        `| ${r.round} | ${r.results["no topic"].rps.toFixed(0)} | ${r.results["notification topic"].rps.toFixed(0)} | ${ratios[i]!.toFixed(2)} | ${r.results["no topic"].p99.toFixed(1)} / ${r.results["notification topic"].p99.toFixed(1)} | ${r.drainSeconds.toFixed(1)} s |`,
+        `| ${r.round} | ${r.results["no topic"].rps.toFixed(0)} | ${r.results["notification topic"].rps.toFixed(0)} | ${ratios[i]!.toFixed(2)} | ${r.results["no topic"].p99.toFixed(1)} / ${r.results["notification topic"].p99.toFixed(1)} | ${r.cpuPerCallUs["no topic"].toFixed(0)} / ${r.cpuPerCallUs["notification topic"].toFixed(0)} | ${r.drainSeconds.toFixed(1)} s |`,
     ),
     "",
     `ratio per round: median ${median.toFixed(2)}, min ${sorted[0]!.toFixed(2)}, max ${sorted[sorted.length - 1]!.toFixed(2)}; all topic cells / all no-topic cells ${(total("notification topic") / total("no topic")).toFixed(2)} (target >= 0.90); events_published_total ${published}`,
+    `CPU per call, no topic / topic, per round: median ${medianOf(cpuRatios).toFixed(2)}, min ${Math.min(...cpuRatios).toFixed(2)}, max ${Math.max(...cpuRatios).toFixed(2)}`,
   ];
   return lines.join("\n");
 }

@@ -19,6 +19,13 @@ export interface EventRelayOptions {
   readonly missingTopicSeconds: number;
   /** Events claimed per transaction. */
   readonly batchSize?: number;
+  /**
+   * After a batch that was neither empty nor full, how long events may gather
+   * before the next claim. A batch costs four statements and a Publish request
+   * whatever its size, so under load events go in fewer, bigger batches; an
+   * event alone still goes as soon as its NOTIFY arrives.
+   */
+  readonly gatherMs?: number;
   /** How often to look for events without being woken (retries falling due, a lost LISTEN). */
   readonly pollMs?: number;
   /** How often to enforce the bound and measure the backlog. */
@@ -39,24 +46,29 @@ const CHANNEL = "conversation_events";
  */
 export function startEventRelay(options: EventRelayOptions): EventRelay {
   const { database, log, metrics } = options;
-  const batchSize = options.batchSize ?? 100;
+  const batchSize = options.batchSize ?? 500;
   const pollMs = options.pollMs ?? 1000;
+  const gatherMs = options.gatherMs ?? 20;
   const stopping = new AbortController();
   let woken = false;
+  // Ends a pause early: `wake` on a NOTIFY (or stop), `interrupt` on stop only.
   let wake: (() => void) | undefined;
+  let interrupt: (() => void) | undefined;
   const nudge = () => {
     woken = true;
     wake?.();
   };
-  const pause = (ms: number) =>
+  const pause = (ms: number, byNotify: boolean) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
       timer.unref();
-      wake = () => {
+      const end = () => {
         clearTimeout(timer);
         resolve();
       };
-    }).finally(() => (wake = undefined));
+      if (byNotify) wake = end;
+      else interrupt = end;
+    }).finally(() => (byNotify ? (wake = undefined) : (interrupt = undefined)));
 
   let unlisten: (() => Promise<void>) | undefined;
   const listen = async (): Promise<void> => {
@@ -93,9 +105,11 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
         // A database outage is told once by the availability line; anything else is ours to tell.
         if (failures === 1) log[error instanceof StoreUnavailableError ? "debug" : "warn"]({ err: error }, "events relay: the outbox is unreachable; retrying");
       }
-      // A batch just settled may have let a conversation's next event through.
-      if (claimed > 0 || stopping.signal.aborted) continue;
-      if (!woken) await pause(failures > 0 ? Math.min(pollMs * failures, 10 * pollMs) : pollMs);
+      if (stopping.signal.aborted || claimed === batchSize) continue;
+      // A batch just settled may have let a conversation's next event through:
+      // claim again, once the events being written meanwhile have gathered.
+      if (claimed > 0) await pause(gatherMs, false);
+      else if (!woken) await pause(failures > 0 ? Math.min(pollMs * failures, 10 * pollMs) : pollMs, true);
     }
   };
   const running = options.publish ? relay() : Promise.resolve();
@@ -116,6 +130,7 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
     async stop() {
       stopping.abort();
       clearInterval(upkeep);
+      interrupt?.();
       nudge();
       await running;
       await unlisten?.();
