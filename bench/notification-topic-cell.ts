@@ -5,7 +5,7 @@
 // per round is the figure; the outbox is drained before every cell, so a
 // cell never pays for the previous one's events.
 import { spawn } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
@@ -46,6 +46,8 @@ interface Round {
    * less moved by the machine's other load than rps.
    */
   readonly cpuPerCallUs: Record<Variant, number>;
+  /** The same for the Pub/Sub emulator's processes (on h2load's CPU), when it runs. */
+  readonly emulatorCpuPerCallUs: Record<Variant, number>;
   /** How long the relay took, after the topic cell, to empty the outbox. */
   readonly drainSeconds: number;
 }
@@ -78,15 +80,23 @@ export async function benchNotificationTopic(options: NotificationTopicCellOptio
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitForService(baseUrl);
     const bodies = await writeBodies(baseUrl, options.parent, topic);
+    const emulatorPids = emulator === undefined ? [] : await processesNaming(emulator.host);
+    // Unreported: the first seconds of a new process (JIT, lazy imports, the Pub/Sub client loading) would go to round 1.
+    for (const variant of ["no topic", "notification topic"] as const) {
+      await h2load(`${baseUrl}/google.cloud.dialogflow.v2.Conversations/CreateConversation`, bodies[variant], { connections: options.connections, streams: options.streams, seconds: 2, cpu: options.loadCpu });
+      await drainOutbox(outbox, emulator !== undefined);
+    }
     const rounds: Round[] = [];
     for (let round = 1; round <= options.rounds; round++) {
       // Alternating which goes first cancels a drift of the machine within a round.
       const order: Variant[] = round % 2 === 1 ? ["no topic", "notification topic"] : ["notification topic", "no topic"];
       const results = {} as Record<Variant, LoadResult>;
       const cpuPerCallUs = {} as Record<Variant, number>;
+      const emulatorCpuPerCallUs = {} as Record<Variant, number>;
       let drainSeconds = 0;
       for (const variant of order) {
-        const cpuBefore = await cpuSeconds(service.pid);
+        const cpuBefore = await cpuSeconds([service.pid]);
+        const emulatorCpuBefore = await cpuSeconds(emulatorPids);
         results[variant] = await h2load(`${baseUrl}/google.cloud.dialogflow.v2.Conversations/CreateConversation`, bodies[variant], {
           connections: options.connections,
           streams: options.streams,
@@ -96,10 +106,14 @@ export async function benchNotificationTopic(options: NotificationTopicCellOptio
         const drained = await drainOutbox(outbox, emulator !== undefined);
         if (variant === "notification topic") drainSeconds = drained;
         // h2load's warm-up second runs at about the measured rate.
-        cpuPerCallUs[variant] = (1e6 * ((await cpuSeconds(service.pid)) - cpuBefore)) / (results[variant].rps * (options.seconds + 1));
-        console.log(`round ${round} create ${variant.padEnd(20)} ${results[variant].rps.toFixed(0).padStart(7)} rps  p50 ${results[variant].p50.toFixed(2)} ms  p99 ${results[variant].p99.toFixed(2)} ms  CPU ${cpuPerCallUs[variant].toFixed(0).padStart(4)} µs/call`);
+        const calls = results[variant].rps * (options.seconds + 1);
+        cpuPerCallUs[variant] = (1e6 * ((await cpuSeconds([service.pid])) - cpuBefore)) / calls;
+        emulatorCpuPerCallUs[variant] = (1e6 * ((await cpuSeconds(emulatorPids)) - emulatorCpuBefore)) / calls;
+        console.log(
+          `round ${round} create ${variant.padEnd(20)} ${results[variant].rps.toFixed(0).padStart(7)} rps  p50 ${results[variant].p50.toFixed(2)} ms  p99 ${results[variant].p99.toFixed(2)} ms  CPU ${cpuPerCallUs[variant].toFixed(0).padStart(4)} µs/call (emulator ${emulatorCpuPerCallUs[variant].toFixed(0)})`,
+        );
       }
-      rounds.push({ round, results, cpuPerCallUs, drainSeconds });
+      rounds.push({ round, results, cpuPerCallUs, emulatorCpuPerCallUs, drainSeconds });
     }
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
     return report(rounds, options, publishing, metrics);
@@ -146,12 +160,28 @@ async function drainOutbox(outbox: pg.Client, publishing: boolean): Promise<numb
   }
 }
 
-/** User and system CPU time of the service so far, in seconds (taskset execs node, so the pid is the service's). */
-async function cpuSeconds(pid: number | undefined): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-  // The fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / CLOCK_TICKS;
+/** User and system CPU time of processes so far, in seconds (taskset execs node, so the service's pid is node's). */
+async function cpuSeconds(pids: readonly (number | undefined)[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    // The fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks / CLOCK_TICKS;
+}
+
+/** Processes whose command line names `host`'s port: the emulator's gcloud and java. */
+async function processesNaming(host: string): Promise<number[]> {
+  const port = host.split(":")[1] ?? host;
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const args = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0");
+    if (args.some((arg) => arg === port || arg.endsWith(`:${port}`) || arg.endsWith(`=${port}`))) pids.push(Number(entry));
+  }
+  return pids;
 }
 
 function medianOf(values: readonly number[]): number {
@@ -172,15 +202,15 @@ function report(rounds: readonly Round[], options: NotificationTopicCellOptions,
   const lines = [
     `CreateConversation, c=${options.connections * options.streams} (${options.connections} connections x ${options.streams} streams), ${options.seconds} s cells; events ${publishing}`,
     "",
-    "| round | no topic rps | notification topic rps | ratio | p99 ms (no topic / topic) | CPU µs/call (no topic / topic) | relay drained the topic cell's events in |",
-    "|---|---|---|---|---|---|---|",
+    "| round | no topic rps | notification topic rps | ratio | p99 ms (no topic / topic) | service CPU µs/call (no topic / topic) | emulator CPU µs/call (topic) | relay drained the topic cell's events in |",
+    "|---|---|---|---|---|---|---|---|",
     ...rounds.map(
       (r, i) =>
-        `| ${r.round} | ${r.results["no topic"].rps.toFixed(0)} | ${r.results["notification topic"].rps.toFixed(0)} | ${ratios[i]!.toFixed(2)} | ${r.results["no topic"].p99.toFixed(1)} / ${r.results["notification topic"].p99.toFixed(1)} | ${r.cpuPerCallUs["no topic"].toFixed(0)} / ${r.cpuPerCallUs["notification topic"].toFixed(0)} | ${r.drainSeconds.toFixed(1)} s |`,
+        `| ${r.round} | ${r.results["no topic"].rps.toFixed(0)} | ${r.results["notification topic"].rps.toFixed(0)} | ${ratios[i]!.toFixed(2)} | ${r.results["no topic"].p99.toFixed(1)} / ${r.results["notification topic"].p99.toFixed(1)} | ${r.cpuPerCallUs["no topic"].toFixed(0)} / ${r.cpuPerCallUs["notification topic"].toFixed(0)} | ${r.emulatorCpuPerCallUs["notification topic"].toFixed(0)} | ${r.drainSeconds.toFixed(1)} s |`,
     ),
     "",
     `ratio per round: median ${median.toFixed(2)}, min ${sorted[0]!.toFixed(2)}, max ${sorted[sorted.length - 1]!.toFixed(2)}; all topic cells / all no-topic cells ${(total("notification topic") / total("no topic")).toFixed(2)} (target >= 0.90); events_published_total ${published}`,
-    `CPU per call, no topic / topic, per round: median ${medianOf(cpuRatios).toFixed(2)}, min ${Math.min(...cpuRatios).toFixed(2)}, max ${Math.max(...cpuRatios).toFixed(2)}`,
+    `service CPU per call, no topic / topic, per round: median ${medianOf(cpuRatios).toFixed(2)}, min ${Math.min(...cpuRatios).toFixed(2)}, max ${Math.max(...cpuRatios).toFixed(2)}; medians ${medianOf(rounds.map((r) => r.cpuPerCallUs["no topic"])).toFixed(0)} / ${medianOf(rounds.map((r) => r.cpuPerCallUs["notification topic"])).toFixed(0)} µs`,
   ];
   return lines.join("\n");
 }

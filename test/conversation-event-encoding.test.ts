@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ConversationEventSchema, ConversationEvent_Type } from "../src/gen/google/cloud/dialogflow/v2/conversation_event_pb.js";
 import { encodeConversationEvent, toConversationEvent } from "../src/events/conversation-event.js";
 import { retryDelayMs } from "../src/events/publish-events.js";
+import { PUBSUB_REQUEST_LIMITS, splitIntoPublishRequests } from "../src/events/publish-requests.js";
 import { pubsubTopicName } from "../src/events/pubsub-topic.js";
 import type { OutboxEvent } from "../src/store/event-outbox.js";
 
@@ -43,6 +44,34 @@ describe("the retry delay", () => {
     expect(retryDelayMs(7)).toBe(30_000);
     expect(retryDelayMs(10)).toBe(30_000);
     expect(retryDelayMs(1_000_000)).toBe(30_000);
+  });
+});
+
+describe("the Publish requests a topic's events go in", () => {
+  const limits = { maxMessages: 3, maxBytes: 100 };
+  const size = (bytes: number) => bytes;
+
+  it("sends a batch within the limits as one request", () => {
+    expect(splitIntoPublishRequests([10, 20, 30], size, limits)).toEqual([[10, 20, 30]]);
+    expect(splitIntoPublishRequests([], size, limits)).toEqual([]);
+  });
+
+  it("starts a new request past the message count, keeping the order", () => {
+    expect(splitIntoPublishRequests([1, 2, 3, 4, 5, 6, 7], size, limits)).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
+  });
+
+  it("starts a new request where the next message would pass the byte limit (a request may fill it exactly)", () => {
+    expect(splitIntoPublishRequests([60, 40, 1, 99, 2], size, limits)).toEqual([[60, 40], [1, 99], [2]]);
+  });
+
+  it("sends a message bigger than the byte limit alone", () => {
+    expect(splitIntoPublishRequests([5, 150, 5], size, limits)).toEqual([[5], [150], [5]]);
+  });
+
+  it("keeps within Pub/Sub's own limits: 1000 messages, 10 MB with room for the request's own bytes", () => {
+    expect(PUBSUB_REQUEST_LIMITS.maxMessages).toBe(1000);
+    expect(PUBSUB_REQUEST_LIMITS.maxBytes).toBeLessThan(10 * 1000 * 1000);
+    expect(splitIntoPublishRequests(Array.from({ length: 2500 }, () => 10), size, PUBSUB_REQUEST_LIMITS).map((request) => request.length)).toEqual([1000, 1000, 500]);
   });
 });
 
