@@ -3,11 +3,15 @@
 // Under load, a socket read hands the service many calls at once, and one
 // statement per call is then mostly overhead: a protocol exchange, a result
 // parsed, a write(2) and a wake-up of the backend each, for one indexed row.
-// Keys asked for in the same turn of the event loop are collected and sent
-// together when the turn's I/O has been handled (setImmediate), so a call
-// never waits for more than that turn; a call alone in its turn is a batch of
-// one. Each call still costs at most one statement, and sees every write that
-// was acknowledged before it arrived, as the statement starts after it did.
+//
+// A call that finds nothing of its kind in flight or waiting is sent at once,
+// as its own statement: alone, it gains nothing by waiting, and one call at a
+// time is then as quick as a hand-written query. Calls that arrive while a
+// statement of their kind is in flight are the sign of load: they are
+// collected and sent together when the turn's I/O has been handled
+// (setImmediate), so a call never waits for more than that turn. Each call
+// still costs at most one statement, and sees every write that was
+// acknowledged before it arrived, as the statement starts after it did.
 //
 // Deadlines: a call whose signal aborts is answered at once with the signal's
 // reason; the batch's statement is cancelled only when every call in it has
@@ -31,20 +35,28 @@ interface Waiting<Key, Result> {
   readonly reject: (error: unknown) => void;
 }
 
-/** Returns `load`, which answers one key through `lookup` together with the keys loaded in the same turn. */
+/** Returns `load`, which answers one key through `lookup`, at once when it is alone, else with the keys loaded in the same turn. */
 export function createCallBatcher<Key, Result>(
   lookup: BatchLookup<Key, Result>,
   maxBatch: number,
 ): (key: Key, signal?: AbortSignal) => Promise<Result | undefined> {
   let waiting: Waiting<Key, Result>[] = [];
+  let inFlight = 0;
 
   const run = (batch: readonly Waiting<Key, Result>[]) => {
+    inFlight++;
     lookup(
       batch.map((each) => each.key),
       whenAllAbort(batch.map((each) => each.signal)),
     ).then(
-      (results) => batch.forEach((each, index) => each.resolve(results[index])),
-      (error: unknown) => batch.forEach((each) => each.reject(error)),
+      (results) => {
+        inFlight--;
+        batch.forEach((each, index) => each.resolve(results[index]));
+      },
+      (error: unknown) => {
+        inFlight--;
+        batch.forEach((each) => each.reject(error));
+      },
     );
   };
   const flush = () => {
@@ -63,8 +75,10 @@ export function createCallBatcher<Key, Result>(
         }
         signal.addEventListener("abort", () => reject(signal.reason), { once: true });
       }
+      const call = { key, signal, resolve, reject };
+      if (inFlight === 0 && waiting.length === 0) return run([call]);
       if (waiting.length === 0) setImmediate(flush);
-      waiting.push({ key, signal, resolve, reject });
+      waiting.push(call);
     });
 }
 
