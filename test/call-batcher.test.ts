@@ -42,13 +42,17 @@ describe("createCallBatcher", () => {
     expect(results).toEqual(["row 8", "row 0", undefined, "row 2", undefined, "row 4", undefined, "row 6"]);
   });
 
-  it("sends a call at once again once the statements in flight have ended", async () => {
+  it("after a batch of many, waits for the turn's end even with nothing in flight, and sends at once again after a batch of one", async () => {
     const { batches, lookup } = recordingLookup();
     const load = createCallBatcher(lookup, 10);
     await Promise.all([2, 4, 6].map((key) => load(key)));
-    await load(8);
-    await Promise.all([10, 12].map((key) => load(key)));
-    expect(batches).toEqual([[2], [4, 6], [8], [10], [12]]);
+    expect(batches).toEqual([[2], [4, 6]]);
+    const afterMany = load(8);
+    expect(batches).toEqual([[2], [4, 6]]);
+    await afterMany;
+    const alone = load(10);
+    expect(batches).toEqual([[2], [4, 6], [8], [10]]);
+    await alone;
   });
 
   it("fails every call of a batch whose lookup fails, and only those", async () => {

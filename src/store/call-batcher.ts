@@ -4,12 +4,16 @@
 // statement per call is then mostly overhead: a protocol exchange, a result
 // parsed, a write(2) and a wake-up of the backend each, for one indexed row.
 //
-// A call that finds nothing of its kind in flight or waiting is sent at once,
-// as its own statement: alone, it gains nothing by waiting, and one call at a
-// time is then as quick as a hand-written query. Calls that arrive while a
-// statement of their kind is in flight are the sign of load: they are
-// collected and sent together when the turn's I/O has been handled
-// (setImmediate), so a call never waits for more than that turn. Each call
+// One call at a time, the calls come alone: a call that finds nothing of its
+// kind in flight or waiting, when the last statement sent answered one call
+// too, is sent at once as its own statement, as quick as a hand-written
+// query. Any other call is collected and sent together with those of the
+// same turn when the turn's I/O has been handled (setImmediate), so a call
+// never waits for more than that turn. Under load the last statement answered
+// many, so every turn's calls still share one statement, even in the moment
+// between a batch's answer and the next socket read, when nothing is in
+// flight; once the load is gone, the first batch of one restores sending at
+// once. Each call
 // still costs at most one statement, and sees every write that was
 // acknowledged before it arrived, as the statement starts after it did.
 //
@@ -35,16 +39,19 @@ interface Waiting<Key, Result> {
   readonly reject: (error: unknown) => void;
 }
 
-/** Returns `load`, which answers one key through `lookup`, at once when it is alone, else with the keys loaded in the same turn. */
+/** Returns `load`, which answers one key through `lookup`, at once when calls come alone, else with the keys loaded in the same turn. */
 export function createCallBatcher<Key, Result>(
   lookup: BatchLookup<Key, Result>,
   maxBatch: number,
 ): (key: Key, signal?: AbortSignal) => Promise<Result | undefined> {
   let waiting: Waiting<Key, Result>[] = [];
   let inFlight = 0;
+  // How many calls the last statement answered; 1 before the first, so a first call alone is sent at once.
+  let lastBatchSize = 1;
 
   const run = (batch: readonly Waiting<Key, Result>[]) => {
     inFlight++;
+    lastBatchSize = batch.length;
     lookup(
       batch.map((each) => each.key),
       whenAllAbort(batch.map((each) => each.signal)),
@@ -76,7 +83,7 @@ export function createCallBatcher<Key, Result>(
         signal.addEventListener("abort", () => reject(signal.reason), { once: true });
       }
       const call = { key, signal, resolve, reject };
-      if (inFlight === 0 && waiting.length === 0) return run([call]);
+      if (inFlight === 0 && waiting.length === 0 && lastBatchSize === 1) return run([call]);
       if (waiting.length === 0) setImmediate(flush);
       waiting.push(call);
     });
