@@ -55,6 +55,15 @@ describe("createCallBatcher", () => {
     await alone;
   });
 
+  it("without sendAloneAtOnce, sends even a call alone at its turn's end, with the others of the turn", async () => {
+    const { batches, lookup } = recordingLookup();
+    const load = createCallBatcher(lookup, 10, { sendAloneAtOnce: false });
+    const first = load(0);
+    expect(batches).toEqual([]);
+    await Promise.all([first, load(1), load(2)]);
+    expect(batches).toEqual([[0, 1, 2]]);
+  });
+
   it("fails every call of a batch whose lookup fails, and only those", async () => {
     let fail = true;
     const load = createCallBatcher(async (keys: readonly number[]) => {

@@ -39,11 +39,22 @@ interface Waiting<Key, Result> {
   readonly reject: (error: unknown) => void;
 }
 
+export interface BatcherOptions {
+  /**
+   * Whether a call that comes alone is sent at once (the default). Without,
+   * every call waits for its turn's end, so calls that arrive together are
+   * always sent by one statement, the first one too.
+   */
+  readonly sendAloneAtOnce?: boolean;
+}
+
 /** Returns `load`, which answers one key through `lookup`, at once when calls come alone, else with the keys loaded in the same turn. */
 export function createCallBatcher<Key, Result>(
   lookup: BatchLookup<Key, Result>,
   maxBatch: number,
+  options: BatcherOptions = {},
 ): (key: Key, signal?: AbortSignal) => Promise<Result | undefined> {
+  const sendAlone = options.sendAloneAtOnce ?? true;
   let waiting: Waiting<Key, Result>[] = [];
   let inFlight = 0;
   // How many calls the last statement answered; 1 before the first, so a first call alone is sent at once.
@@ -83,7 +94,7 @@ export function createCallBatcher<Key, Result>(
         signal.addEventListener("abort", () => reject(signal.reason), { once: true });
       }
       const call = { key, signal, resolve, reject };
-      if (inFlight === 0 && waiting.length === 0 && lastBatchSize === 1) return run([call]);
+      if (sendAlone && inFlight === 0 && waiting.length === 0 && lastBatchSize === 1) return run([call]);
       if (waiting.length === 0) setImmediate(flush);
       waiting.push(call);
     });
