@@ -178,7 +178,8 @@ async function main(): Promise<void> {
       await chmod(dataDir, 0o755);
       dropDatabase = async () => {
         // The service stops its Postgres as it exits; the directory goes after.
-        await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : undefined)));
+        const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+        await Promise.all(running.map((child) => new Promise((resolve) => child.once("exit", resolve))));
         await rm(dataDir, { recursive: true, force: true });
       };
       await launchService(1, ["--data-dir", dataDir], POOL_SIZE + 3 * peerPoolSize);
