@@ -4,15 +4,19 @@
 // or deadlines. AnalyzeContent is the exception: it runs the INSERT a
 // hand-written server would write (ANALYZE_CONTENT below), as the service's
 // statement also decides request_id repeats and each refusal apart.
+// PEER=primary-key makes it what a user writes by hand instead: Get selects
+// the seed's fields by primary key and Create inserts them (see
+// PRIMARY_KEY_GET and PRIMARY_KEY_CREATE below).
 // Prints "PORT <n>". STATEMENTS (JSON) carries the statements.
 import { randomBytes } from "node:crypto";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import pg from "pg";
-import { ConversationSchema, GetConversationRequestSchema, ListMessagesRequestSchema, ListMessagesResponseSchema } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { ConversationSchema, Conversation_LifecycleState, GetConversationRequestSchema, ListMessagesRequestSchema, ListMessagesResponseSchema } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { AnalyzeContentRequestSchema, AnalyzeContentResponseSchema } from "../src/gen/google/cloud/dialogflow/v2/participant_pb.js";
 import { encodePageToken } from "../src/domain/page-token.js";
 import { toConversation, type ConversationRow } from "../src/store/conversation-row.js";
+import { timestampFromMicros } from "../src/store/timestamps.js";
 import { MESSAGE_COLUMNS, toMessage, type MessageRow } from "../src/store/message-row.js";
 import type { RecordedStatement } from "./recorded-statement.js";
 
@@ -32,12 +36,48 @@ FROM conversations c JOIN participants p ON p.project = c.project AND p.location
 WHERE c.project = $1 AND c.location = $2 AND c.id = $3 AND p.id = $4 AND c.end_time IS NULL
 RETURNING ${MESSAGE_COLUMNS}`,
 };
+// What a hand-written Get selects: the fields of a seeded conversation, by primary key,
+// with the start time as exact microseconds; no time-to-live, purge window or snapshot.
+// $1 project, $2 location, $3 id.
+const PRIMARY_KEY_GET = {
+  name: "peer_primary_key_get",
+  text: `SELECT project, location, id, conversation_profile, conversation_stage, phone_number,
+  (extract(epoch FROM start_time) * 1000000)::int8 AS start_micros, (extract(epoch FROM end_time) * 1000000)::int8 AS end_micros
+FROM conversations WHERE project = $1 AND location = $2 AND id = $3`,
+};
+// What a hand-written Create inserts: those fields, the profile taken on trust, in HUMAN_ASSIST_STAGE.
+// $1 project, $2 location, $3 id, $4 profile name, $5 profile ID.
+const PRIMARY_KEY_CREATE = {
+  name: "peer_primary_key_create",
+  text: `INSERT INTO conversations (project, location, id, conversation_profile, profile_location, profile_id, conversation_stage, start_time)
+VALUES ($1, $2, $3, $4, $2, $5, 2, now())
+RETURNING project, location, id, conversation_profile, conversation_stage, phone_number,
+  (extract(epoch FROM start_time) * 1000000)::int8 AS start_micros, NULL::int8 AS end_micros`,
+};
+const PRIMARY_KEY = process.env.PEER === "primary-key";
 const PAGE_SIZE = 100;
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.POOL_SIZE ?? 20) });
 pool.on("error", () => undefined);
 const bytes = (value: Buffer) => value;
 const encode = (row: ConversationRow) => Buffer.from(toBinary(ConversationSchema, toConversation(row, row)));
+// A hand-written mapping of PRIMARY_KEY_GET's row.
+const encodeFields = (row: KeyedRow) =>
+  Buffer.from(
+    toBinary(
+      ConversationSchema,
+      create(ConversationSchema, {
+        name: `projects/${row.project}/locations/${row.location}/conversations/${row.id}`,
+        lifecycleState: row.end_micros === null ? Conversation_LifecycleState.IN_PROGRESS : Conversation_LifecycleState.COMPLETED,
+        conversationProfile: row.conversation_profile,
+        conversationStage: row.conversation_stage,
+        phoneNumber: row.phone_number === null ? undefined : { phoneNumber: row.phone_number },
+        startTime: timestampFromMicros(row.start_micros),
+        endTime: row.end_micros === null ? undefined : timestampFromMicros(row.end_micros),
+      }),
+    ),
+  );
+type KeyedRow = Omit<ConversationRow, "initial_profile" | "context_references">;
 const fail = (callback: grpc.sendUnaryData<Buffer>) => (error: Error) => callback({ code: grpc.status.INTERNAL, details: error.message });
 
 const server = new grpc.Server();
@@ -45,6 +85,14 @@ server.register(
   "/google.cloud.dialogflow.v2.Conversations/GetConversation",
   (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
     const [, project, , location, , id] = fromBinary(GetConversationRequestSchema, call.request).name.split("/");
+    if (PRIMARY_KEY) {
+      pool.query<KeyedRow>({ ...PRIMARY_KEY_GET, values: [project, location, id] }).then((result) => {
+        const row = result.rows[0];
+        if (row === undefined) callback({ code: grpc.status.NOT_FOUND, details: "not found" });
+        else callback(null, encodeFields(row));
+      }, fail(callback));
+      return;
+    }
     const values = [...statements.get.values.slice(0, 2), project, location, id];
     pool.query<ConversationRow>({ name: statements.get.name, text: statements.get.text, values }).then((result) => {
       const row = result.rows[0];
@@ -59,8 +107,16 @@ server.register(
 server.register(
   "/google.cloud.dialogflow.v2.Conversations/CreateConversation",
   (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+    const fresh = `c${randomBytes(16).toString("base64url")}`;
+    if (PRIMARY_KEY) {
+      // The service's CREATE takes $2 project, $3 stored location, $5 profile ID and $6 its name.
+      const [, project, location, , profileId, profileName] = statements.create.values;
+      const values = [project, location, fresh, profileName, profileId];
+      pool.query<KeyedRow>({ ...PRIMARY_KEY_CREATE, values }).then((result) => callback(null, encodeFields(result.rows[0] as KeyedRow)), fail(callback));
+      return;
+    }
     const values = [...statements.create.values];
-    values[3] = `c${randomBytes(16).toString("base64url")}`;
+    values[3] = fresh;
     pool.query<ConversationRow>({ name: statements.create.name, text: statements.create.text, values }).then(
       (result) => callback(null, encode(result.rows[0] as ConversationRow)),
       fail(callback),

@@ -4,10 +4,13 @@
 // hand-written grpc-js + pg peer running the same statement, the service, and
 // pgbench running the statement alone. h2load drives every gRPC server from
 // CPU 0; the servers run on CPU 1. BENCH_CELLS picks the cells to run.
+// BENCH_ONE_CALL=1 measures one call at a time instead (see ONE_CALL), and
+// BENCH_DATABASE=embedded runs it all on the embedded default.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
+import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { pino } from "pino";
@@ -20,6 +23,7 @@ import {
 import { AnalyzeContentRequestSchema, Participants } from "../src/gen/google/cloud/dialogflow/v2/participant_pb.js";
 import { startServer } from "../src/server.js";
 import { createPostgresDatabase } from "../src/store/postgres-database.js";
+import { startEmbeddedPostgres } from "../src/store/embedded-postgres.js";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Conversations } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
@@ -34,12 +38,22 @@ import { freePort } from "./free-port.js";
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
-const STREAMS = Number(process.env.BENCH_STREAMS ?? 16);
+// BENCH_ONE_CALL=1: one call at a time (one connection, one call in flight, for gRPC and HTTP/1.1 alike),
+// Get, Create and the HTTP/1.1 cells, one worker, no notification-topic cell; a second peer selecting by
+// primary key joins the servers. Every one of those can still be set on its own.
+const ONE_CALL = process.env.BENCH_ONE_CALL === "1";
+// BENCH_DATABASE=embedded: every server uses the embedded default the service starts (no DATABASE_URL;
+// the peers and pgbench reach it through its Unix socket) instead of BENCH_DATABASE_URL's Postgres.
+const EMBEDDED = process.env.BENCH_DATABASE === "embedded";
+if (!EMBEDDED && (process.env.BENCH_DATABASE ?? "postgres") !== "postgres") throw new Error("BENCH_DATABASE: postgres (the default) or embedded");
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? (ONE_CALL ? 1 : 4));
+const STREAMS = Number(process.env.BENCH_STREAMS ?? (ONE_CALL ? 1 : 16));
 // Every server (and pgbench) gets a pool this size; Postgres's max_connections (100) is shared with
 // whatever else runs on the machine.
 const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 10);
-const WORKERS = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number);
+// The embedded default serves one process: several workers would each start one.
+const WORKERS = (process.env.BENCH_WORKERS ?? (ONE_CALL || EMBEDDED ? "1" : "1,2")).split(",").map(Number);
+if (EMBEDDED && WORKERS.some((workers) => workers !== 1)) throw new Error("BENCH_DATABASE=embedded runs one worker: set BENCH_WORKERS=1");
 const LOAD_CPU = "0";
 // Linux's USER_HZ, the unit of CPU times in /proc/<pid>/stat.
 const CLOCK_TICKS = 100;
@@ -61,7 +75,7 @@ const RPC_PATHS: Record<Operation, string> = {
 const FRESH_PARAMETER: Partial<Record<Operation, number>> = { create: 3, analyze: 6 };
 const CELL_NAMES = [...OPERATIONS, "http1"] as const;
 // BENCH_CELLS=analyze,messages runs those cells alone (the servers still all start).
-const CELLS = new Set((process.env.BENCH_CELLS ?? CELL_NAMES.join(",")).split(",").map((cell) => cell.trim()));
+const CELLS = new Set((process.env.BENCH_CELLS ?? (ONE_CALL ? "get,create,http1" : CELL_NAMES.join(","))).split(",").map((cell) => cell.trim()));
 for (const cell of CELLS) {
   if (!(CELL_NAMES as readonly string[]).includes(cell)) throw new Error(`BENCH_CELLS: unknown cell ${cell}; the cells are ${CELL_NAMES.join(", ")}`);
 }
@@ -72,10 +86,17 @@ const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF;
 // against connect-node answering a constant on HTTP/1.1: the ceiling of those paths.
 const HTTP1_OPERATIONS = ["connect get", "rest get"] as const;
 type Http1Operation = (typeof HTTP1_OPERATIONS)[number];
-const HTTP1_CONNECTIONS = Number(process.env.BENCH_HTTP1_CONNECTIONS ?? 64);
+const HTTP1_CONNECTIONS = Number(process.env.BENCH_HTTP1_CONNECTIONS ?? (ONE_CALL ? 1 : 64));
 const CONNECT_NOOP = "connect-node no-op";
 // The notification-topic cell (bench/notification-topic-cell.ts): "only" runs it alone, "0" skips it.
-const EVENTS_CELL = process.env.BENCH_EVENTS ?? "1";
+const EVENTS_CELL = process.env.BENCH_EVENTS ?? (ONE_CALL || EMBEDDED ? "0" : "1");
+if (EMBEDDED && EVENTS_CELL !== "0") throw new Error("BENCH_DATABASE=embedded has no notification-topic cell: set BENCH_EVENTS=0");
+// The peer running the service's own statements, and (with BENCH_ONE_CALL) the one a user writes by hand.
+const PEER = "grpc-js + pg peer";
+const PRIMARY_KEY_PEER = "grpc-js + pg peer, primary key";
+const WITH_PRIMARY_KEY_PEER = ONE_CALL || process.env.BENCH_PRIMARY_KEY_PEER === "1";
+// pgbench runs the statement with as many clients as calls are in flight, at most a pool's worth.
+const PGBENCH_CLIENTS = Math.min(POOL_SIZE, CONNECTIONS * STREAMS);
 const EVENTS_PUBLISH = process.env.BENCH_EVENTS_PUBLISH !== "false";
 
 interface Http1Request {
@@ -117,17 +138,72 @@ async function main(): Promise<void> {
     const build = spawn("npm", ["run", "build:server"], { stdio: "ignore" });
     build.once("exit", (code) => (code === 0 ? resolve() : reject(new Error("npm run build:server failed"))));
   });
-  const name = `bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  // Other users of a shared Postgres may end idle sessions; the bench reconnects to drop its database.
-  admin.on("error", () => undefined);
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
   const children: ChildProcess[] = [];
+  const targets: Target[] = [];
+  // Servers that speak only HTTP/1.1 (the connect-node ceiling): loaded by the HTTP/1.1 cells alone.
+  const http1Targets: Target[] = [];
+  const launch = async (label: string, args: string[], env: NodeJS.ProcessEnv, cpus = SERVER_CPU, fixedPort?: number, nodeFlags: string[] = []) => {
+    const loader = args[0]?.endsWith(".js") === true ? [] : ["--import", "tsx"];
+    const child = spawn("taskset", ["-c", cpus, process.execPath, ...nodeFlags, ...loader, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", fixedPort === undefined ? "pipe" : "ignore", "inherit"],
+    });
+    children.push(child);
+    const port = fixedPort ?? (await portLine(child));
+    const http1Only = label === CONNECT_NOOP;
+    await (http1Only ? waitForHttp(port) : waitForGrpc(port));
+    const target: Target = { label, port, process: child, peakRssMb: 0 };
+    (http1Only ? http1Targets : targets).push(target);
+    return target;
+  };
+  // The service as it ships (dist/main.js, the node flags of npm start) with `database` flags.
+  const launchService = async (workers: number, database: string[], poolSize = POOL_SIZE) => {
+    const port = await freePort();
+    const args = ["dist/main.js", "--port", String(port), ...database, "--sweep-interval", "0", "--database-pool-size", String(poolSize)];
+    if (workers > 1) args.push("--workers", String(workers));
+    // One worker shares CPU 1 with the other servers; more workers get both CPUs (with h2load on CPU 0).
+    const profiled = workers === 1 && CPU_PROFILE_DIR !== undefined ? ["--cpu-prof", "--cpu-prof-dir", CPU_PROFILE_DIR] : [];
+    await launch(workers === 1 ? "service" : `service, ${workers} workers`, args, { LOG_LEVEL: "info" }, workers === 1 ? SERVER_CPU : "0,1", port, [...(await startNodeFlags()), ...profiled]);
+  };
+  // Peers hold no more connections than calls are in flight: on the embedded default, whose
+  // max_connections follows the service's pool, the service's pool leaves room for them and pgbench.
+  const peerPoolSize = EMBEDDED ? PGBENCH_CLIENTS : POOL_SIZE;
+  let dropDatabase = async () => {};
   try {
+    let databaseUrl: string;
+    let name: string;
+    if (EMBEDDED) {
+      const dataDir = await mkdtemp(join(os.tmpdir(), "bench-data-"));
+      // mkdtemp makes it private; run as root, the server runs as the user postgres.
+      await chmod(dataDir, 0o755);
+      dropDatabase = async () => {
+        // The service stops its Postgres as it exits; the directory goes after.
+        const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+        await Promise.all(running.map((child) => new Promise((resolve) => child.once("exit", resolve))));
+        await rm(dataDir, { recursive: true, force: true });
+      };
+      await launchService(1, ["--data-dir", dataDir], POOL_SIZE + 3 * peerPoolSize);
+      databaseUrl = (await startEmbeddedPostgres({ directory: join(dataDir, "postgres"), maxConnections: POOL_SIZE, useRunning: true })).url;
+      name = `embedded in ${dataDir}`;
+    } else {
+      name = `bench_${randomBytes(4).toString("hex")}`;
+      const admin = new pg.Client({ connectionString: ADMIN_URL });
+      // Other users of a shared Postgres may end idle sessions; the bench reconnects to drop its database.
+      admin.on("error", () => undefined);
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end().catch(() => undefined);
+      const url = new URL(ADMIN_URL);
+      url.pathname = `/${name}`;
+      databaseUrl = url.toString();
+      const created = name;
+      dropDatabase = async () => {
+        const dropper = new pg.Client({ connectionString: ADMIN_URL });
+        await dropper.connect();
+        await dropper.query(`DROP DATABASE IF EXISTS ${created} WITH (FORCE)`);
+        await dropper.end();
+      };
+    }
     console.log(`database ${name}: migrating, seeding ${SEEDED} conversations and ${SEEDED_MESSAGES} messages, recording the statements`);
     const { statements, parent, profile, names, speaker, transcript } = await prepare(databaseUrl);
     const eventsCell: NotificationTopicCellOptions = { databaseUrl, parent, rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, streams: STREAMS, poolSize: POOL_SIZE, loadCpu: LOAD_CPU, serverCpu: SERVER_CPU, nodeFlags: await startNodeFlags(), publish: EVENTS_PUBLISH };
@@ -143,38 +219,13 @@ async function main(): Promise<void> {
       messages: await writeBody("messages", toBinary(ListMessagesRequestSchema, create(ListMessagesRequestSchema, { parent: transcript }))),
     };
 
-    const targets: Target[] = [];
-    // Servers that speak only HTTP/1.1 (the connect-node ceiling): loaded by the HTTP/1.1 cells alone.
-    const http1Targets: Target[] = [];
-    const launch = async (label: string, args: string[], env: NodeJS.ProcessEnv, cpus = SERVER_CPU, fixedPort?: number, nodeFlags: string[] = []) => {
-      const loader = args[0]?.endsWith(".js") === true ? [] : ["--import", "tsx"];
-      const child = spawn("taskset", ["-c", cpus, process.execPath, ...nodeFlags, ...loader, ...args], {
-        env: { ...process.env, ...env },
-        stdio: ["ignore", fixedPort === undefined ? "pipe" : "ignore", "inherit"],
-      });
-      children.push(child);
-      const port = fixedPort ?? (await portLine(child));
-      const http1Only = label === CONNECT_NOOP;
-      await (http1Only ? waitForHttp(port) : waitForGrpc(port));
-      const target: Target = { label, port, process: child, peakRssMb: 0 };
-      (http1Only ? http1Targets : targets).push(target);
-      return target;
-    };
     await launch(CONNECT_NOOP, ["bench/connect-noop-server.ts"], {});
     await launch("grpc-js no-op", ["bench/grpc-noop-server.ts"], {});
-    await launch("grpc-js + pg peer", ["bench/grpc-pg-peer.ts"], {
-      DATABASE_URL: databaseUrl,
-      STATEMENTS: JSON.stringify(statements),
-      POOL_SIZE: String(POOL_SIZE),
-    });
-    for (const workers of WORKERS) {
-      const port = await freePort();
-      const args = ["dist/main.js", "--port", String(port), "--database-url", databaseUrl, "--sweep-interval", "0", "--database-pool-size", String(POOL_SIZE)];
-      if (workers > 1) args.push("--workers", String(workers));
-      // One worker shares CPU 1 with the other servers; more workers get both CPUs (with h2load on CPU 0).
-      const profiled = workers === 1 && CPU_PROFILE_DIR !== undefined ? ["--cpu-prof", "--cpu-prof-dir", CPU_PROFILE_DIR] : [];
-      await launch(workers === 1 ? "service" : `service, ${workers} workers`, args, { LOG_LEVEL: "info" }, workers === 1 ? SERVER_CPU : "0,1", port, [...(await startNodeFlags()), ...profiled]);
-    }
+    const peerEnv = { DATABASE_URL: databaseUrl, STATEMENTS: JSON.stringify(statements), POOL_SIZE: String(peerPoolSize) };
+    await launch(PEER, ["bench/grpc-pg-peer.ts"], peerEnv);
+    if (WITH_PRIMARY_KEY_PEER) await launch(PRIMARY_KEY_PEER, ["bench/grpc-pg-peer.ts"], { ...peerEnv, PEER: "primary-key" });
+    // On the embedded default the service started first: it starts the database.
+    if (!EMBEDDED) for (const workers of WORKERS) await launchService(workers, ["--database-url", databaseUrl]);
     for (const target of targets) await checkAnswers(target.port, bodies);
     const service = targets.find((target) => target.label === "service");
     if (service === undefined) throw new Error("BENCH_WORKERS must include 1: the HTTP/1.1 cells load the one-worker service");
@@ -200,8 +251,8 @@ async function main(): Promise<void> {
           printCell(cells[cells.length - 1]!);
         }
         const result = await pgbench(databaseUrl, statements[operation], {
-          // The servers reach Postgres through pools of POOL_SIZE; so does pgbench (and max_connections is shared).
-          clients: POOL_SIZE,
+          // As many clients as calls in flight, at most the servers' pool size (max_connections is shared).
+          clients: PGBENCH_CLIENTS,
           seconds: SECONDS,
           cpu: LOAD_CPU,
           freshIndex: FRESH_PARAMETER[operation],
@@ -239,7 +290,7 @@ async function main(): Promise<void> {
       JSON.stringify(
         {
           machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() },
-          settings: { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, streams: STREAMS, poolSize: POOL_SIZE, cells: [...CELLS] },
+          settings: { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, streams: STREAMS, http1Connections: HTTP1_CONNECTIONS, poolSize: POOL_SIZE, cells: [...CELLS], database: EMBEDDED ? "embedded" : "postgres" },
           cells,
           peakRssMb: Object.fromEntries(targets.map((target) => [target.label, target.peakRssMb])),
           serviceFailures: failures,
@@ -252,11 +303,7 @@ async function main(): Promise<void> {
     for (const child of children) child.kill("SIGTERM");
     // A profiled service writes its profile as it exits.
     await new Promise((resolve) => setTimeout(resolve, CPU_PROFILE_DIR === undefined ? 500 : 3000));
-    const dropper = new pg.Client({ connectionString: ADMIN_URL });
-    await dropper.connect();
-    await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await dropper.end();
-    await admin.end().catch(() => undefined);
+    await dropDatabase();
   }
 }
 
@@ -433,7 +480,7 @@ function summarize(cells: Cell[], targets: Target[]): string {
   ];
   for (const operation of SELECTED) {
     const median = (label: string) => medianOf(cells.filter((c) => c.operation === operation && c.target === label).map((c) => c.result.rps));
-    const peer = median("grpc-js + pg peer");
+    const peer = median(PEER);
     for (const label of labels.filter((each) => cells.some((c) => c.operation === operation && c.target === each))) {
       const mine = cells.filter((c) => c.operation === operation && c.target === label);
       const rps = mine.map((c) => c.result.rps);
@@ -442,11 +489,12 @@ function summarize(cells: Cell[], targets: Target[]): string {
       );
     }
     // Interleaved rounds give the ratio per round too: its spread is the noise that matters.
-    const perRound = Array.from({ length: ROUNDS }, (_, i) => {
-      const of = (label: string) => cells.find((c) => c.operation === operation && c.target === label && c.round === i + 1)?.result.rps ?? NaN;
-      return of("service") / of("grpc-js + pg peer");
-    });
-    lines.push(`| ${operation} | service / peer, per round | ${perRound.map((r) => r.toFixed(2)).join(", ")} | | | | | |`);
+    lines.push(`| ${operation} | service / peer, per round | ${perRound(cells, operation, "service", PEER)} | | | | | |`);
+    if (labels.includes(PRIMARY_KEY_PEER)) {
+      lines.push(
+        `| ${operation} | service / primary-key peer: median ${(median("service") / median(PRIMARY_KEY_PEER)).toFixed(2)}, per round | ${perRound(cells, operation, "service", PRIMARY_KEY_PEER)} | | | | | |`,
+      );
+    }
   }
   if (!CELLS.has("http1")) return [...lines, "", peakRss(targets)].join("\n");
   lines.push(
@@ -464,9 +512,21 @@ function summarize(cells: Cell[], targets: Target[]): string {
         `| ${operation} | ${label} | ${medianOf(rps).toFixed(0)} | ${Math.min(...rps).toFixed(0)} – ${Math.max(...rps).toFixed(0)} | ${medianOf(mine.map((c) => c.result.p50)).toFixed(2)} | ${medianOf(mine.map((c) => c.result.p99)).toFixed(2)} | ${(medianOf(rps) / ceiling).toFixed(2)} |`,
       );
     }
+    const ceilingOf = (round: number) => cells.find((c) => c.operation === "connect get" && c.target === CONNECT_NOOP && c.round === round)?.result.rps ?? NaN;
+    const ratios = Array.from({ length: ROUNDS }, (_, i) => {
+      const mine = cells.find((c) => c.operation === operation && c.target === "service" && c.round === i + 1)?.result.rps ?? NaN;
+      return (mine / ceilingOf(i + 1)).toFixed(2);
+    });
+    lines.push(`| ${operation} | service / connect-node no-op, per round | ${ratios.join(", ")} | | | | |`);
   }
   lines.push("", peakRss(targets));
   return lines.join("\n");
+}
+
+/** `label`'s rps over `base`'s, round by round. */
+function perRound(cells: Cell[], operation: string, label: string, base: string): string {
+  const of = (target: string, round: number) => cells.find((c) => c.operation === operation && c.target === target && c.round === round)?.result.rps ?? NaN;
+  return Array.from({ length: ROUNDS }, (_, i) => (of(label, i + 1) / of(base, i + 1)).toFixed(2)).join(", ");
 }
 
 function peakRss(targets: Target[]): string {

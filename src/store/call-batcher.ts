@@ -3,11 +3,19 @@
 // Under load, a socket read hands the service many calls at once, and one
 // statement per call is then mostly overhead: a protocol exchange, a result
 // parsed, a write(2) and a wake-up of the backend each, for one indexed row.
-// Keys asked for in the same turn of the event loop are collected and sent
-// together when the turn's I/O has been handled (setImmediate), so a call
-// never waits for more than that turn; a call alone in its turn is a batch of
-// one. Each call still costs at most one statement, and sees every write that
-// was acknowledged before it arrived, as the statement starts after it did.
+//
+// One call at a time, the calls come alone: a call that finds nothing of its
+// kind in flight or waiting, when the last statement sent answered one call
+// too, is sent at once as its own statement, as quick as a hand-written
+// query. Any other call is collected and sent together with those of the
+// same turn when the turn's I/O has been handled (setImmediate), so a call
+// never waits for more than that turn. Under load the last statement answered
+// many, so every turn's calls still share one statement, even in the moment
+// between a batch's answer and the next socket read, when nothing is in
+// flight; once the load is gone, the first batch of one restores sending at
+// once. Each call
+// still costs at most one statement, and sees every write that was
+// acknowledged before it arrived, as the statement starts after it did.
 //
 // Deadlines: a call whose signal aborts is answered at once with the signal's
 // reason; the batch's statement is cancelled only when every call in it has
@@ -31,20 +39,42 @@ interface Waiting<Key, Result> {
   readonly reject: (error: unknown) => void;
 }
 
-/** Returns `load`, which answers one key through `lookup` together with the keys loaded in the same turn. */
+export interface BatcherOptions {
+  /**
+   * Whether a call that comes alone is sent at once (the default). Without,
+   * every call waits for its turn's end, so calls that arrive together are
+   * always sent by one statement, the first one too.
+   */
+  readonly sendAloneAtOnce?: boolean;
+}
+
+/** Returns `load`, which answers one key through `lookup`, at once when calls come alone, else with the keys loaded in the same turn. */
 export function createCallBatcher<Key, Result>(
   lookup: BatchLookup<Key, Result>,
   maxBatch: number,
+  options: BatcherOptions = {},
 ): (key: Key, signal?: AbortSignal) => Promise<Result | undefined> {
+  const sendAlone = options.sendAloneAtOnce ?? true;
   let waiting: Waiting<Key, Result>[] = [];
+  let inFlight = 0;
+  // How many calls the last statement answered; 1 before the first, so a first call alone is sent at once.
+  let lastBatchSize = 1;
 
   const run = (batch: readonly Waiting<Key, Result>[]) => {
+    inFlight++;
+    lastBatchSize = batch.length;
     lookup(
       batch.map((each) => each.key),
       whenAllAbort(batch.map((each) => each.signal)),
     ).then(
-      (results) => batch.forEach((each, index) => each.resolve(results[index])),
-      (error: unknown) => batch.forEach((each) => each.reject(error)),
+      (results) => {
+        inFlight--;
+        batch.forEach((each, index) => each.resolve(results[index]));
+      },
+      (error: unknown) => {
+        inFlight--;
+        batch.forEach((each) => each.reject(error));
+      },
     );
   };
   const flush = () => {
@@ -63,8 +93,10 @@ export function createCallBatcher<Key, Result>(
         }
         signal.addEventListener("abort", () => reject(signal.reason), { once: true });
       }
+      const call = { key, signal, resolve, reject };
+      if (sendAlone && inFlight === 0 && waiting.length === 0 && lastBatchSize === 1) return run([call]);
       if (waiting.length === 0) setImmediate(flush);
-      waiting.push({ key, signal, resolve, reject });
+      waiting.push(call);
     });
 }
 

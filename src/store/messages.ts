@@ -256,7 +256,12 @@ export function createMessageStore(database: Database, options: { ttlSeconds: nu
   }
 
   // Turns without a request_id that arrive together share ADD_TURNS; the signal reaches it as a call's own would (see call-signal.ts).
-  const addTurnBatched = createCallBatcher<NewTurn, TurnOutcome>((turns, signal) => withCallSignal(signal, () => addTurns(turns)), MAX_TURN_BATCH);
+  // None is sent ahead of its turn: a conversation's turns that arrive together are stored by one
+  // statement, so their transcript order and their events' order agree, which two statements
+  // running side by side need not.
+  const addTurnBatched = createCallBatcher<NewTurn, TurnOutcome>((turns, signal) => withCallSignal(signal, () => addTurns(turns)), MAX_TURN_BATCH, {
+    sendAloneAtOnce: false,
+  });
 
   async function addTurns(turns: readonly NewTurn[]): Promise<(TurnOutcome | undefined)[]> {
     if (turns.length === 1) return [await tryAddTurn(turns[0] as NewTurn)];
