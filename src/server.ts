@@ -41,9 +41,9 @@ import { startEventRelay } from "./events/event-relay.js";
 import { createPubSubPublisher } from "./events/pubsub-publisher.js";
 import { createMetrics } from "./observability/metrics.js";
 import { createOpsRoute } from "./observability/ops-routes.js";
-import { rpcObserver } from "./observability/rpc-observer.js";
+import { exchangeInterceptor } from "./observability/exchange.js";
+import { createHttpExchanges } from "./observability/http-exchanges.js";
 import { createRpcRecorder } from "./observability/rpc-recorder.js";
-import { createUnobservedCalls } from "./observability/unobserved-calls.js";
 import { createDescriptorIndex } from "./reflection/descriptor-index.js";
 import { createReflectionV1AlphaService, createReflectionV1Service } from "./reflection/reflection-service.js";
 import { createUnaryCaller } from "./rpc/invoke-unary.js";
@@ -198,8 +198,20 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     // grpc-js reads the length prefix and refuses a larger message before buffering it.
     "grpc.max_receive_message_length": limits.maxMessageBytes,
   });
+  // The exchange interceptor comes first so it settles the status the error interceptor settles on;
+  // overload is shed before any other work; auth comes before anything that reads the request's data.
+  const auth = guard === undefined ? [] : [authInterceptor(guard)];
+  const interceptors = [
+    exchangeInterceptor(record),
+    inFlightInterceptor(inFlight, limits.maxInFlight),
+    ...auth,
+    errorInterceptor(options.onInternalError),
+  ];
+  // Every unary call of gRPC, Connect and REST goes through it; connect-node makes the rest.
+  const callUnary = createUnaryCaller(registry.served, interceptors);
   for (const { service, implementation } of registry.served) {
     registerGrpcService(grpcServer, service, implementation, {
+      call: callUnary,
       record,
       onInternalError: options.onInternalError,
       guard,
@@ -207,22 +219,12 @@ export async function startServer(options: ServerOptions): Promise<Server> {
       maxInFlight: limits.maxInFlight,
     });
   }
-  // The observer comes first so it sees the status the error interceptor settles on; overload is
-  // shed before any other work; auth comes before anything that reads the request's data.
-  const auth = guard === undefined ? [] : [authInterceptor(guard)];
-  const interceptors = [
-    rpcObserver(record),
-    inFlightInterceptor(inFlight, limits.maxInFlight),
-    ...auth,
-    errorInterceptor(options.onInternalError),
-  ];
-  const callUnary = createUnaryCaller(registry.served, interceptors);
   const restBindings = readHttpBindings(registry.restServices);
-  const unobserved = createUnobservedCalls(
+  const exchanges = createHttpExchanges(
     { methods: registry.methods, restPrefix: REST_PREFIX, restMethodOf: (verb, path) => restMethodOf(restBindings, verb, path) },
     record,
   );
-  const contextValues = (request: Parameters<HttpHandler>[0]) => unobserved.contextValues(request);
+  const contextValues = (request: Parameters<HttpHandler>[0]) => exchanges.contextValues(request);
   // Requests that are not RPCs, tried in order; anything left is a 404.
   const httpRoutes: HttpRoute[] = [
     options.authorizer === undefined
@@ -272,20 +274,20 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   };
   const corsOrigins = options.corsOrigins ?? { kind: "loopback" };
 
-  const gatedHandler = gate === undefined ? handler : credentialsFirst(gate, handler, { onInternalError: options.onInternalError, onAnswered: unobserved.answered });
+  const gatedHandler = gate === undefined ? handler : credentialsFirst(gate, handler, { onInternalError: options.onInternalError, exchanges });
 
   const listener: OnePortListener = await listenOnOnePort({
     // CORS first: preflights carry no credentials, and refusals need CORS headers a browser can read.
     http: (request, response) => {
       if (applyCors(corsOrigins, request, response)) return;
-      unobserved.watch(request, response);
+      exchanges.open(request, response);
       gatedHandler(request, response);
     },
     grpc: (http2) => {
       const grpcStreams = takeGrpcStreamHandler(grpcServer, http2);
       return gate === undefined
         ? grpcStreams
-        : grpcCredentialsFirst(gate, grpcStreams, { onInternalError: options.onInternalError, onAnswered: unobserved.answeredGrpc });
+        : grpcCredentialsFirst(gate, grpcStreams, { onInternalError: options.onInternalError, exchanges });
     },
     limits,
     streamingRequestPaths: streamingRequestPaths(registry.methods),

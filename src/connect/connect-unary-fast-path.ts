@@ -9,7 +9,7 @@ import {
   type MethodSerializationLookup,
 } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes, parseTimeout, trailerMux } from "@connectrpc/connect/protocol-connect";
-import { OBSERVED } from "../observability/rpc-observer.js";
+import { EXCHANGE } from "../observability/exchange.js";
 import { abortWhenCallerLeaves } from "../http-primitives/caller-left.js";
 import { requestPath, type HttpRequest, type HttpResponse } from "../http-primitives/http-request.js";
 import type { UnaryCaller } from "../rpc/invoke-unary.js";
@@ -33,7 +33,7 @@ export interface ConnectUnaryFastPathOptions {
   readonly readMaxBytes: number;
   /** connect-node's compressMinBytes: smaller responses are sent as they are. */
   readonly compressMinBytes: number;
-  /** connect-node's contextValues option, for the unobserved-calls marker. */
+  /** connect-node's contextValues option: the call's exchange. */
   readonly contextValues: (request: HttpRequest) => ContextValues;
 }
 
@@ -131,7 +131,7 @@ async function serve(
       url,
       protocolName: "connect",
       contextValues,
-      answerAtDeadline: false,
+      atDeadline: "abort",
     });
     body = serialization.getO(binary).serialize(result.message);
     result.header.set("content-type", binary ? "application/proto" : "application/json");
@@ -158,8 +158,8 @@ async function serve(
 
 /**
  * The request message, or the refusal connect-node gives before any
- * interceptor runs, restated as refused-requests.ts restates it (and the
- * restated code told to the unobserved-calls bookkeeping, as there).
+ * interceptor runs, restated as refused-requests.ts restates it, the
+ * restated code settling the call's exchange as there.
  */
 async function readInput(
   readMaxBytes: number,
@@ -169,15 +169,15 @@ async function readInput(
   contextValues: ContextValues,
   request: HttpRequest,
 ) {
+  let read = false;
   try {
     const bytes = await readAllBytes(request as AsyncIterable<Uint8Array>, readMaxBytes, single(request.headers["content-length"]) ?? null);
+    read = true;
     return serialization.getI(binary).parse(bytes);
   } catch (caught) {
     const error = caught instanceof ConnectError ? caught : new ConnectError("internal error", Code.Internal, undefined, undefined, caught);
-    const restated = restatedError(error, method.input);
-    if (restated === undefined) throw error;
-    const observed = contextValues.get(OBSERVED);
-    if (observed !== undefined && !observed.seen) observed.code = restated.code;
+    const restated = restatedError(error, method.input, read ? (binary ? "binary" : "json") : undefined) ?? error;
+    contextValues.get(EXCHANGE)?.settle(restated.code);
     throw restated;
   }
 }

@@ -11,29 +11,33 @@ import { codeToHttpStatus, errorFromJsonBytes, errorToJsonBytes } from "@connect
 import { findTrailerError, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
-import { OBSERVED } from "../observability/rpc-observer.js";
+import { EXCHANGE } from "../observability/exchange.js";
 import { undecodableRequest, withErrorInfo } from "../services/errors.js";
 
 // connect-node decodes a request before any interceptor runs, and answers a
-// body it cannot decode by itself: INTERNAL "parse binary: ..." for protobuf,
-// INVALID_ARGUMENT with protobuf-es's message for JSON, neither with ErrorInfo.
-// None of its serialization options can change that, so the refusals are
-// restated here, from the response: a body that is not the request message is
-// INVALID_ARGUMENT naming the message (as grpc-js answers it), and any other
-// refusal keeps its code and gains an ErrorInfo. Calls the interceptors saw
-// are passed through untouched, so successful calls cost nothing.
+// body it cannot decode by itself: INTERNAL for protobuf, INVALID_ARGUMENT
+// for JSON, neither with ErrorInfo. None of its serialization options can
+// change that, so the refusals are restated here, from the response. Which
+// refusal it was is told by the request and the code, not by the wording: a
+// refusal given once the body was being read, with the code connect-node
+// gives a body of that encoding it cannot decode, is INVALID_ARGUMENT naming
+// the message (as grpc-js answers it); any other refusal keeps its code and
+// gains an ErrorInfo. The restated code settles the call's exchange. Calls the
+// interceptors took are passed through untouched.
 
 /** Wraps every handler of the router in place: connect-node serves router.handlers as they stand after routes(). */
 export function restateRefusedRequests(handlers: UniversalHandler[]): void {
   handlers.forEach((handler, index) => {
     handlers[index] = Object.assign(
       async (request: UniversalServerRequest) => {
-        const response = await handler(request);
-        const observed = request.contextValues?.get(OBSERVED);
-        if (observed === undefined || observed.seen) return response;
+        const body = { read: false };
+        const response = await handler(isAsyncIterable(request.body) ? { ...request, body: tracked(request.body, body) } : request);
+        const exchange = request.contextValues?.get(EXCHANGE);
+        if (exchange === undefined || exchange.entered) return response;
+        const encoding = encodingOf(request.header.get("content-type") ?? "");
         return restate(response, (error) => {
-          const restated = restatedError(error, handler.method.input);
-          if (restated !== undefined) observed.code = restated.code;
+          const restated = restatedError(error, handler.method.input, body.read || request.method === "GET" ? encoding : undefined);
+          exchange.settle(restated?.code ?? error.code);
           return restated;
         });
       },
@@ -47,6 +51,21 @@ export function restateRefusedRequests(handlers: UniversalHandler[]): void {
       },
     );
   });
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
+  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+}
+
+/** The same chunks; `body.read` turns true once connect-node has begun to read them. */
+async function* tracked(chunks: AsyncIterable<Uint8Array>, body: { read: boolean }): AsyncIterable<Uint8Array> {
+  body.read = true;
+  yield* chunks;
+}
+
+/** The encoding of a request's messages, from its content type: JSON when it says so, else protobuf. */
+export function encodingOf(contentType: string): "binary" | "json" {
+  return /^application\/(?:(?:grpc-web|grpc|connect)\+)?json\b/i.test(contentType) ? "json" : "binary";
 }
 
 type Restatement = (error: ConnectError) => ConnectError | undefined;
@@ -97,20 +116,28 @@ function restateGrpc(response: UniversalServerResponse, body: AsyncIterable<Uint
   return { ...response, body: restated() };
 }
 
-/** The error a client should see instead, or undefined to leave it as it is. */
-export function restatedError(error: ConnectError, input: DescMessage): ConnectError | undefined {
+// The codes connect-node refuses a body it cannot decode with, per encoding.
+const UNDECODABLE_CODE = { binary: Code.Internal, json: Code.InvalidArgument } as const;
+
+/**
+ * The error a client should see instead, or undefined to leave it as it is.
+ * `decodedAs` is the encoding of a body connect-node had read to its end
+ * (undefined when it refused the request before reading it).
+ */
+export function restatedError(error: ConnectError, input: DescMessage, decodedAs: "binary" | "json" | undefined): ConnectError | undefined {
   if (error.findDetails(ErrorInfoSchema).length > 0) return undefined;
-  // connect-es's own wording for a protobuf body it cannot decode (protocol/serialization.js).
-  const binary = "parse binary: ";
-  if (error.code === Code.Internal && error.rawMessage.startsWith(binary)) {
-    return undecodableRequest(input.typeName, "binary", error.rawMessage.slice(binary.length));
-  }
-  // protobuf-es's wording for JSON that is not the message (from-json.js): syntax, unknown key, bad value.
-  if (error.code === Code.InvalidArgument && /^cannot decode .* from JSON: /s.test(error.rawMessage)) {
-    const top = `cannot decode message ${input.typeName} from JSON: `;
-    return undecodableRequest(input.typeName, "json", error.rawMessage.startsWith(top) ? error.rawMessage.slice(top.length) : error.rawMessage);
+  if (decodedAs !== undefined && error.code === UNDECODABLE_CODE[decodedAs]) {
+    return undecodableRequest(input.typeName, decodedAs, withoutPrefix(error.rawMessage, input));
   }
   return withErrorInfo(new ConnectError(error.rawMessage, error.code));
+}
+
+// What connect-es and protobuf-es put before the cause, left out so that the message reads once.
+function withoutPrefix(message: string, input: DescMessage): string {
+  for (const prefix of ["parse binary: ", `cannot decode message ${input.typeName} from JSON: `]) {
+    if (message.startsWith(prefix)) return message.slice(prefix.length);
+  }
+  return message;
 }
 
 async function readAll(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {

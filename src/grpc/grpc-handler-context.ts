@@ -27,9 +27,7 @@ export interface GrpcHandlerContext extends HandlerContext {
  * call that needs none of them allocates none of them.
  */
 export function grpcHandlerContext(call: GrpcCall, service: DescService, method: DescMethod): GrpcHandlerContext {
-  const rawDeadline = call.getDeadline();
-  const deadlineMs = rawDeadline instanceof Date ? rawDeadline.getTime() : rawDeadline;
-  const deadline = Number.isFinite(deadlineMs) ? deadlineMs : undefined;
+  const deadline = deadlineOf(call);
   let controller: AbortController | undefined;
   let requestHeader: Headers | undefined;
   let responseHeader: Headers | undefined;
@@ -86,7 +84,15 @@ function cancelReason(deadline: number | undefined): Error {
     : new Error("the client cancelled the call");
 }
 
-function headersOf(metadata: Metadata): Headers {
+/** When the caller's deadline passes (ms since the epoch), if it set one. */
+export function deadlineOf(call: Pick<GrpcCall, "getDeadline">): number | undefined {
+  const raw = call.getDeadline();
+  const ms = raw instanceof Date ? raw.getTime() : raw;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** A call's metadata as the request headers interceptors and implementations read; binary values in base64. */
+export function headersOf(metadata: Metadata): Headers {
   const headers = new Headers();
   for (const [key, value] of Object.entries(metadata.getMap())) {
     headers.append(key, typeof value === "string" ? value : value.toString("base64"));

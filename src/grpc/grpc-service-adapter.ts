@@ -1,25 +1,32 @@
 import { once } from "node:events";
 import type { Readable } from "node:stream";
-import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescMethodUnary, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { guardCall, type CallGuard } from "../auth/call-guard.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "../http-primitives/request-id.js";
+import { openExchange, type Exchange } from "../observability/exchange.js";
 import type { RpcRecorder } from "../observability/rpc-recorder.js";
+import type { UnaryCaller } from "../rpc/invoke-unary.js";
 import { overloaded, type InFlight } from "../limits/in-flight.js";
 import { toConnectError, undecodableRequest, withErrorInfo } from "../services/errors.js";
 import { withCallSignal } from "../store/call-signal.js";
 import { grpcHandlerContext, type GrpcCall, type GrpcHandlerContext } from "./grpc-handler-context.js";
 import { grpcStatusOf } from "./grpc-status.js";
+import { grpcUnaryHandler } from "./grpc-unary-call.js";
 
 // Serves a protocol-neutral service implementation (the ServiceImpl objects
 // connect-node serves too) on a grpc-js server, for any service descriptor:
-// a method added to the proto needs no change here. Cross-cutting work is done
-// once per call, as the connect interceptors do it for the other protocols:
-// decoding, failures to statuses with google.rpc details, the deadline reaching
-// the SQL statement, one log line and one metrics sample.
+// a method added to the proto needs no change here. Unary methods go through
+// the invoker every protocol shares (grpc-unary-call.ts). Streaming methods,
+// which the invoker does not make, get the same cross-cutting work here, once
+// per call: decoding, the in-flight bound, the guard, failures to statuses
+// with google.rpc details, the deadline reaching the SQL statement, and the
+// call's exchange (one log line and one metrics sample).
 
 export interface GrpcServiceOptions {
+  /** Makes unary calls, through the interceptors every protocol shares. */
+  readonly call: UnaryCaller;
   readonly record: RpcRecorder;
   /** Calls in flight, shared with the other protocols; a call finding no slot is refused as overload. */
   readonly inFlight: InFlight;
@@ -52,9 +59,10 @@ export function registerGrpcService(
         : () => {
             throw new ConnectError(`${service.typeName}.${method.name} is not implemented`, Code.Unimplemented);
           };
-    const call = createMethodCall(service, method, impl, options);
     const path = `/${service.typeName}/${method.name}`;
-    const handler = handlerFor(method, call);
+    const kind = method.methodKind;
+    const handler =
+      kind === "unary" ? grpcUnaryHandler(method as DescMethodUnary, options) : streamingHandlerFor(kind, createMethodCall(service, method, impl, options));
     server.register(path, handler, passBytes, passBytes, grpcHandlerType[method.methodKind]);
   }
 }
@@ -78,12 +86,11 @@ interface MethodCall {
 }
 
 interface CallState {
-  readonly started: number;
+  readonly exchange: Exchange;
   /** Takes a slot of the in-flight bound, or throws the overload error. */
   admit(): void;
   /** Whether it holds a slot, to give back when the call ends. */
   admitted: boolean;
-  readonly requestId: string;
   readonly context: GrpcHandlerContext;
   /** Initial metadata: the request id, and headers the implementation set. */
   headers(): grpc.Metadata;
@@ -100,14 +107,8 @@ function createMethodCall(
   const finish = (state: CallState, code: Code | 0) => {
     if (state.admitted) inFlight.leave();
     state.context.finish();
-    record({
-      service: service.typeName,
-      method: method.name,
-      protocol: "grpc",
-      code,
-      seconds: (performance.now() - state.started) / 1000,
-      requestId: state.requestId,
-    });
+    state.exchange.settle(code);
+    state.exchange.close(code);
   };
   const decode = (bytes: Buffer): unknown => {
     try {
@@ -120,21 +121,20 @@ function createMethodCall(
   return {
     begin(call) {
       const [sent] = call.metadata.get(REQUEST_ID_HEADER);
-      const requestId = requestIdOf(sent);
+      const exchange = openExchange(record, { requestId: requestIdOf(sent), protocol: "grpc", method });
       const context = grpcHandlerContext(call, service, method);
       const state: CallState = {
-        started: performance.now(),
+        exchange,
         admitted: false,
         admit() {
           if (!inFlight.enter()) throw overloaded(maxInFlight);
           state.admitted = true;
         },
-        requestId,
         context,
         headers() {
           const metadata = new grpc.Metadata();
           context.setResponseHeader?.forEach((value, key) => metadata.add(key, value));
-          metadata.set(REQUEST_ID_HEADER, requestId);
+          metadata.set(REQUEST_ID_HEADER, exchange.requestId);
           return metadata;
         },
       };
@@ -171,7 +171,7 @@ function createMethodCall(
             : toConnectError(error, onInternalError);
       finish(state, connectError.code);
       const metadata = new grpc.Metadata();
-      metadata.set(REQUEST_ID_HEADER, state.requestId);
+      metadata.set(REQUEST_ID_HEADER, state.exchange.requestId);
       return grpcStatusOf(withErrorInfo(connectError), metadata);
     },
   };
@@ -183,10 +183,8 @@ type GrpcHandler =
   | grpc.handleServerStreamingCall<Buffer, Buffer>
   | grpc.handleBidiStreamingCall<Buffer, Buffer>;
 
-function handlerFor(method: DescMethod, call: MethodCall): GrpcHandler {
-  switch (method.methodKind) {
-    case "unary":
-      return unaryHandler(call);
+function streamingHandlerFor(kind: Exclude<DescMethod["methodKind"], "unary">, call: MethodCall): GrpcHandler {
+  switch (kind) {
     case "server_streaming":
       return serverStreamingHandler(call);
     case "client_streaming":
@@ -194,16 +192,6 @@ function handlerFor(method: DescMethod, call: MethodCall): GrpcHandler {
     case "bidi_streaming":
       return bidiStreamingHandler(call);
   }
-}
-
-function unaryHandler(call: MethodCall): grpc.handleUnaryCall<Buffer, Buffer> {
-  return (grpcCall, callback) => {
-    const state = call.begin(grpcCall);
-    respondOnce(call, state, grpcCall, callback, () => {
-      state.admit();
-      return call.invoke(call.decode(grpcCall.request), state);
-    });
-  };
 }
 
 function clientStreamingHandler(call: MethodCall): grpc.handleClientStreamingCall<Buffer, Buffer> {

@@ -1,9 +1,9 @@
-import type { IncomingHttpHeaders } from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { CredentialsGate } from "../auth/credentials-gate.js";
 import type { StreamListener } from "../grpc/grpc-js-streams.js";
 import { sendEarlyError, sendEarlyGrpcError } from "./early-error-response.js";
 import { requestPath } from "../http-primitives/http-request.js";
+import type { HttpExchanges } from "../observability/http-exchanges.js";
 import type { HttpHandler } from "./one-port-listener.js";
 
 // The credentials gate put in front of both servers on the port, so a request
@@ -12,8 +12,8 @@ import type { HttpHandler } from "./one-port-listener.js";
 
 export interface CredentialsFirstOptions {
   readonly onInternalError: (error: unknown) => void;
-  /** Told about each request answered here, which nothing after the gate sees: for its log line and metric. */
-  readonly onAnswered: (request: Parameters<HttpHandler>[0], code: Code) => void;
+  /** Where a request answered here, which nothing after the gate sees, settles its exchange. */
+  readonly exchanges: HttpExchanges;
 }
 
 /** HTTP requests (Connect, gRPC-Web, REST, everything connect-node serves) reach `next` once the gate lets them. */
@@ -26,7 +26,7 @@ export function credentialsFirst(gate: CredentialsGate, next: HttpHandler, optio
     }
     const { authorization } = request.headers;
     const answer = (error: ConnectError) => {
-      options.onAnswered(request, error.code);
+      options.exchanges.of(request)?.settle(error.code);
       sendEarlyError(request, response, error);
     };
     gate.check(path, authorization).then(
@@ -41,8 +41,8 @@ export function credentialsFirst(gate: CredentialsGate, next: HttpHandler, optio
 
 export interface GrpcCredentialsFirstOptions {
   readonly onInternalError: (error: unknown) => void;
-  /** Told about each stream answered here, which grpc-js never sees: for its log line and metric. */
-  readonly onAnswered: (headers: IncomingHttpHeaders, code: Code, started: number) => void;
+  /** Where a stream answered here, which grpc-js never sees, opens and closes its exchange. */
+  readonly exchanges: HttpExchanges;
 }
 
 /** gRPC streams reach grpc-js once the gate lets them. */
@@ -59,8 +59,9 @@ export function grpcCredentialsFirst(gate: CredentialsGate, next: StreamListener
     stream.on("error", ignore);
     const answer = (error: ConnectError) => {
       if (stream.destroyed) return;
+      const exchange = options.exchanges.openStream(headers, started);
       sendEarlyGrpcError(stream, headers, error);
-      options.onAnswered(headers, error.code, started);
+      exchange.close(error.code);
     };
     gate.check(path, headers.authorization).then(
       (refusal) => {

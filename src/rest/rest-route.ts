@@ -5,7 +5,7 @@ import { abortWhenCallerLeaves } from "../http-primitives/caller-left.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http-primitives/http-request.js";
 import type { RequestTarget } from "../http-primitives/request-target.js";
 import { REQUEST_ID_HEADER, settleRequestId } from "../http-primitives/request-id.js";
-import { OBSERVED } from "../observability/rpc-observer.js";
+import { EXCHANGE } from "../observability/exchange.js";
 import type { UnaryCaller } from "../rpc/invoke-unary.js";
 import type { HttpBinding } from "./http-bindings.js";
 import { decodePathField } from "./path-field.js";
@@ -22,7 +22,7 @@ export interface RestRouteOptions {
   readonly call: UnaryCaller;
   /** Larger bodies are refused with 413 before they are read (by Content-Length) or as soon as they pass it. */
   readonly maxBodyBytes: number;
-  /** The values each call starts with (the unobserved-calls marker): a refusal before the call settles its code there. */
+  /** The values each call starts with: its exchange, which a refusal before the call settles. */
   readonly contextValues: (request: HttpRequest) => ContextValues;
 }
 
@@ -41,9 +41,8 @@ export function createRestRoute(options: RestRouteOptions): HttpRoute {
     serve(bindings, options.call, options.maxBodyBytes, target, request, response, contextValues)
       .catch((error: unknown): Outcome => refusal(ConnectError.from(error)))
       .then((outcome) => {
-        // A call the observer did not see was refused before it: its record takes this code.
-        const marker = contextValues.get(OBSERVED);
-        if (marker !== undefined && !marker.seen && outcome.code !== 0) marker.code = outcome.code;
+        // A call refused before the interceptors took it is settled here; one they took, by them.
+        contextValues.get(EXCHANGE)?.settle(outcome.code);
         send(response, outcome, requestId);
       })
       .catch(() => response.destroy());
@@ -91,6 +90,8 @@ async function serve(
     return { ...refusal(requestError(Code.InvalidArgument, message, "HTTP_METHOD_NOT_ALLOWED", metadata), 405), allow };
   }
   const { binding, variables } = chosen;
+  // From here the request is a call of this method, even if it is refused before it is made.
+  contextValues.get(EXCHANGE)?.aim(binding.method);
 
   const root: JsonObject = {};
   if (binding.body !== "") {

@@ -9,14 +9,15 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import { CALL_PROTOCOL } from "../observability/rpc-observer.js";
 
 // Calls a service implementation in process, through the same interceptors
 // connect-node applies, for any unary method. REST uses it for the calls it
 // transcodes: the request is already a message, so nothing is serialized or
 // parsed again, and no client, in-memory HTTP exchange or linked abort
 // signals stand between the route and the implementation. Connect unary calls
-// come through it too (see connect-unary-fast-path.ts).
+// come through it too (see connect-unary-fast-path.ts), and so do gRPC unary
+// calls (see grpc-unary-call.ts): every unary call of every protocol but the
+// few connect-node serves itself runs through this one chain.
 
 /** A service and its implementation (method local names to functions), as given to connect-node and grpc-js. */
 export interface ServedImplementation {
@@ -35,16 +36,19 @@ export interface InProcessCall {
   /** The HTTP method and URL the call arrived with. */
   readonly requestMethod: string;
   readonly url: string;
-  /** The protocol the call arrived by, told to the implementation and the observer; "rest" when not given. */
+  /** The protocol the call arrived by, told to the implementation; "rest" when not given. */
   readonly protocolName?: string;
-  /** Values the interceptors share (e.g. the unobserved-calls marker); fresh ones when not given. */
+  /** Values the interceptors share (the call's exchange); fresh ones when not given. */
   readonly contextValues?: ContextValues;
   /**
-   * Whether the call is answered at its deadline even while the implementation
-   * is still giving up (true when not given). False only aborts the signal
-   * and waits for the implementation's own answer, as connect-node does.
+   * What happens when the deadline passes ("answer" when not given): "answer"
+   * aborts the signal and answers DEADLINE_EXCEEDED at once, even while the
+   * implementation is still giving up; "abort" only aborts the signal and
+   * waits for the implementation's own answer, as connect-node does;
+   * "transport" does nothing, as the transport ends the call and aborts the
+   * signal itself (grpc-js).
    */
-  readonly answerAtDeadline?: boolean;
+  readonly atDeadline?: "answer" | "abort" | "transport";
 }
 
 export type UnaryCaller = (method: DescMethodUnary, input: MessageShape<DescMessage>, call: InProcessCall) => Promise<UnaryResponse>;
@@ -103,12 +107,10 @@ export function createUnaryCaller(served: readonly ServedImplementation[], inter
       header: call.header,
       contextValues: call.contextValues ?? createContextValues(),
     };
-    // In a value of the call's own, not in a header: nothing the client sent can claim a protocol.
-    request.contextValues.set(CALL_PROTOCOL, protocolName);
     // A unary request is answered with the unary response the innermost function makes.
     const answer = next(request) as Promise<UnaryResponse>;
-    if (timeoutMs === undefined || timeoutMs > MAX_TIMER_MS) return answer;
-    return call.answerAtDeadline === false ? abortedAtDeadline(answer, abort, timeoutMs) : answeredByDeadline(answer, abort, timeoutMs);
+    if (timeoutMs === undefined || timeoutMs > MAX_TIMER_MS || call.atDeadline === "transport") return answer;
+    return call.atDeadline === "abort" ? abortedAtDeadline(answer, abort, timeoutMs) : answeredByDeadline(answer, abort, timeoutMs);
   };
 }
 
