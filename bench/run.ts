@@ -98,6 +98,10 @@ const WITH_PRIMARY_KEY_PEER = ONE_CALL || process.env.BENCH_PRIMARY_KEY_PEER ===
 // pgbench runs the statement with as many clients as calls are in flight, at most a pool's worth.
 const PGBENCH_CLIENTS = Math.min(POOL_SIZE, CONNECTIONS * STREAMS);
 const EVENTS_PUBLISH = process.env.BENCH_EVENTS_PUBLISH !== "false";
+// BENCH_BASELINE=<dir>: another checkout, built (npm ci), served beside this one as "baseline service" on the
+// same database and CPU, so a change is compared with what came before it in one interleaved run.
+const BASELINE_DIR = process.env.BENCH_BASELINE;
+const BASELINE = "baseline service";
 
 interface Http1Request {
   readonly operation: Http1Operation;
@@ -157,13 +161,14 @@ async function main(): Promise<void> {
     return target;
   };
   // The service as it ships (dist/main.js, the node flags of npm start) with `database` flags.
-  const launchService = async (workers: number, database: string[], poolSize = POOL_SIZE) => {
+  const launchService = async (workers: number, database: string[], poolSize = POOL_SIZE, checkout = ".") => {
     const port = await freePort();
-    const args = ["dist/main.js", "--port", String(port), ...database, "--sweep-interval", "0", "--database-pool-size", String(poolSize)];
+    const args = [join(checkout, "dist/main.js"), "--port", String(port), ...database, "--sweep-interval", "0", "--database-pool-size", String(poolSize)];
     if (workers > 1) args.push("--workers", String(workers));
     // One worker shares CPU 1 with the other servers; more workers get both CPUs (with h2load on CPU 0).
     const profiled = workers === 1 && CPU_PROFILE_DIR !== undefined ? ["--cpu-prof", "--cpu-prof-dir", CPU_PROFILE_DIR] : [];
-    await launch(workers === 1 ? "service" : `service, ${workers} workers`, args, { LOG_LEVEL: "info" }, workers === 1 ? SERVER_CPU : "0,1", port, [...(await startNodeFlags()), ...profiled]);
+    const label = checkout !== "." ? BASELINE : workers === 1 ? "service" : `service, ${workers} workers`;
+    await launch(label, args, { LOG_LEVEL: "info" }, workers === 1 ? SERVER_CPU : "0,1", port, [...(await startNodeFlags()), ...profiled]);
   };
   // Peers hold no more connections than calls are in flight: on the embedded default, whose
   // max_connections follows the service's pool, the service's pool leaves room for them and pgbench.
@@ -226,9 +231,14 @@ async function main(): Promise<void> {
     if (WITH_PRIMARY_KEY_PEER) await launch(PRIMARY_KEY_PEER, ["bench/grpc-pg-peer.ts"], { ...peerEnv, PEER: "primary-key" });
     // On the embedded default the service started first: it starts the database.
     if (!EMBEDDED) for (const workers of WORKERS) await launchService(workers, ["--database-url", databaseUrl]);
+    if (BASELINE_DIR !== undefined) {
+      if (EMBEDDED) throw new Error("BENCH_BASELINE runs on Postgres: unset BENCH_DATABASE");
+      await launchService(1, ["--database-url", databaseUrl], POOL_SIZE, BASELINE_DIR);
+    }
     for (const target of targets) await checkAnswers(target.port, bodies);
     const service = targets.find((target) => target.label === "service");
     if (service === undefined) throw new Error("BENCH_WORKERS must include 1: the HTTP/1.1 cells load the one-worker service");
+    const baseline = targets.filter((target) => target.label === BASELINE);
     const http1Cells = CELLS.has("http1") ? await http1Requests(names[0] ?? "") : [];
     for (const cell of http1Cells) {
       for (const target of cell.targets === "both" ? [...http1Targets, service] : [service]) await checkHttp1(target.port, cell);
@@ -261,7 +271,7 @@ async function main(): Promise<void> {
         printCell(cells[cells.length - 1]!);
       }
       for (const cell of http1Cells) {
-        for (const target of cell.targets === "both" ? [...http1Targets, service] : [service]) {
+        for (const target of [...(cell.targets === "both" ? http1Targets : []), service, ...baseline]) {
           const result = await h2load(`http://127.0.0.1:${target.port}${cell.path}`, cell.body, {
             connections: HTTP1_CONNECTIONS,
             streams: 1,
@@ -490,6 +500,9 @@ function summarize(cells: Cell[], targets: Target[]): string {
     }
     // Interleaved rounds give the ratio per round too: its spread is the noise that matters.
     lines.push(`| ${operation} | service / peer, per round | ${perRound(cells, operation, "service", PEER)} | | | | | |`);
+    if (labels.includes(BASELINE)) {
+      lines.push(`| ${operation} | service / baseline: median ${(median("service") / median(BASELINE)).toFixed(2)}, per round | ${perRound(cells, operation, "service", BASELINE)} | | | | | |`);
+    }
     if (labels.includes(PRIMARY_KEY_PEER)) {
       lines.push(
         `| ${operation} | service / primary-key peer: median ${(median("service") / median(PRIMARY_KEY_PEER)).toFixed(2)}, per round | ${perRound(cells, operation, "service", PRIMARY_KEY_PEER)} | | | | | |`,
@@ -504,7 +517,7 @@ function summarize(cells: Cell[], targets: Target[]): string {
   );
   const ceiling = medianOf(cells.filter((c) => c.operation === "connect get" && c.target === CONNECT_NOOP).map((c) => c.result.rps));
   for (const operation of HTTP1_OPERATIONS) {
-    for (const label of [CONNECT_NOOP, "service"]) {
+    for (const label of [CONNECT_NOOP, "service", BASELINE]) {
       const mine = cells.filter((c) => c.operation === operation && c.target === label);
       if (mine.length === 0) continue;
       const rps = mine.map((c) => c.result.rps);
@@ -518,6 +531,7 @@ function summarize(cells: Cell[], targets: Target[]): string {
       return (mine / ceilingOf(i + 1)).toFixed(2);
     });
     lines.push(`| ${operation} | service / connect-node no-op, per round | ${ratios.join(", ")} | | | | |`);
+    if (cells.some((c) => c.target === BASELINE)) lines.push(`| ${operation} | service / baseline, per round | ${perRound(cells, operation, "service", BASELINE)} | | | | |`);
   }
   lines.push("", peakRss(targets));
   return lines.join("\n");

@@ -3,7 +3,7 @@ import type { Authorizer } from "../auth/authorizer.js";
 import { checkProject } from "../domain/names.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http-primitives/http-request.js";
 import { decodePathField } from "../rest/path-field.js";
-import { restError, toRestError, type RestError } from "../rest/rest-errors.js";
+import { restError, sendRestAnswer as answer, toRestError } from "../rest/rest-errors.js";
 import { toConnectError } from "../services/errors.js";
 import type { Database } from "../store/database.js";
 import { ImportError } from "../store/project-data.js";
@@ -66,7 +66,7 @@ async function serve(request: HttpRequest, response: HttpResponse, call: Call): 
     return;
   }
   if (request.method === "GET") {
-    sendJson(response, 200, await exportProject(call.database, call.project), {
+    answer(response, { httpStatus: 200, body: await exportProject(call.database, call.project) }, {
       "content-disposition": `attachment; filename="${call.project.replace(/[^a-z0-9.-]/g, "_")}.json"`,
     });
     return;
@@ -90,15 +90,4 @@ async function readBody(request: HttpRequest, limit: number): Promise<string | u
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString("utf8");
-}
-
-function answer(response: HttpResponse, { httpStatus, body }: RestError): void {
-  sendJson(response, httpStatus, body);
-}
-
-function sendJson(response: HttpResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  response.statusCode = status;
-  response.setHeader("content-type", "application/json; charset=utf-8");
-  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-  response.end(JSON.stringify(body));
 }

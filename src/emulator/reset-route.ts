@@ -3,7 +3,7 @@ import type { Authorizer } from "../auth/authorizer.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http-primitives/http-request.js";
 import { decodePathField } from "../rest/path-field.js";
 import { checkProject } from "../domain/names.js";
-import { restError, toRestError, type RestError } from "../rest/rest-errors.js";
+import { restError, sendRestAnswer as answer, toRestError } from "../rest/rest-errors.js";
 import { toConnectError } from "../services/errors.js";
 import type { Database } from "../store/database.js";
 import { deleteProjectData } from "../store/project-data.js";
@@ -56,11 +56,4 @@ async function reset(
   }
   const deleted = await deleteProjectData(database, project);
   answer(response, { httpStatus: 200, body: { project: project ?? "*", deleted } });
-}
-
-function answer(response: HttpResponse, { httpStatus, body }: RestError, headers: Record<string, string> = {}): void {
-  response.statusCode = httpStatus;
-  response.setHeader("content-type", "application/json; charset=utf-8");
-  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-  response.end(JSON.stringify(body));
 }

@@ -6,7 +6,7 @@ import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { requestPath, type HttpRequest, type HttpResponse } from "../http-primitives/http-request.js";
 import { REQUEST_ID_HEADER, settleRequestId } from "../http-primitives/request-id.js";
 import { parseRpcPath } from "../http-primitives/rpc-path.js";
-import { toRestError } from "../rest/rest-errors.js";
+import { sendRestAnswer, toRestError } from "../rest/rest-errors.js";
 import { withErrorInfo } from "../services/errors.js";
 import { encodeGrpcMessage } from "./encode-grpc-message.js";
 
@@ -42,11 +42,9 @@ export function sendEarlyError(request: HttpRequest, response: HttpResponse, err
     case "connect-unary":
       reply(response, codeToHttpStatus(detailed.code), { "content-type": "application/json" }, errorToJsonBytes(detailed, undefined));
       return;
-    case "rest": {
-      const { httpStatus, body } = toRestError(detailed);
-      reply(response, httpStatus, { "content-type": "application/json; charset=utf-8" }, JSON.stringify(body));
+    case "rest":
+      sendRestAnswer(response, toRestError(detailed));
       return;
-    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { Code } from "@connectrpc/connect";
-import { restError, type RestError } from "../rest/rest-errors.js";
+import { restError, sendRestAnswer as send } from "../rest/rest-errors.js";
 import { requestTarget, type HttpRequest, type HttpResponse, type HttpRoute } from "../http-primitives/http-request.js";
 import { quoteTarget } from "../http-primitives/request-target.js";
 
@@ -32,10 +32,4 @@ export function chainHttpRoutes(
     }
     send(response, restError(Code.NotFound, `No route for ${request.method} ${quoteTarget(target.path)}`, "UNKNOWN_ROUTE", { path: target.path }));
   };
-}
-
-function send(response: HttpResponse, { httpStatus, body }: RestError): void {
-  response.statusCode = httpStatus;
-  response.setHeader("content-type", "application/json; charset=utf-8");
-  response.end(JSON.stringify(body));
 }

@@ -3,6 +3,7 @@ import { create, createRegistry, toBinary, toJson, type JsonValue } from "@bufbu
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema, ErrorInfoSchema, ResourceInfoSchema } from "../gen/google/rpc/error_details_pb.js";
+import type { HttpResponse } from "../http-primitives/http-request.js";
 import { requestError, withErrorInfo } from "../services/errors.js";
 
 // Errors on the REST surface take Google's JSON shape:
@@ -68,4 +69,12 @@ export function restError(
   httpStatus?: number,
 ): RestError {
   return toRestError(requestError(code, message, reason, metadata), httpStatus);
+}
+
+/** Writes a REST answer (an error's REST form, or any JSON body with its status): the one way JSON leaves a route. */
+export function sendRestAnswer(response: HttpResponse, { httpStatus, body }: { readonly httpStatus: number; readonly body: unknown }, headers: Readonly<Record<string, string>> = {}): void {
+  response.statusCode = httpStatus;
+  response.setHeader("content-type", "application/json; charset=utf-8");
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  response.end(JSON.stringify(body));
 }

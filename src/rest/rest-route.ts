@@ -10,7 +10,7 @@ import type { UnaryCaller } from "../rpc/invoke-unary.js";
 import type { HttpBinding } from "./http-bindings.js";
 import { decodePathField } from "./path-field.js";
 import { addQueryParameters, parseBody, setFieldPath, snakeToCamel } from "./request-json.js";
-import { toRestError, type RestError } from "./rest-errors.js";
+import { sendRestAnswer, toRestError, type RestError } from "./rest-errors.js";
 
 export interface RestRouteOptions {
   /** The routes: the google.api.http rules of the services REST serves (readHttpBindings). */
@@ -178,9 +178,5 @@ function serverTimeoutMs(request: HttpRequest): number | undefined {
 }
 
 function send(response: HttpResponse, outcome: Outcome, requestId: string): void {
-  response.statusCode = outcome.httpStatus;
-  response.setHeader("content-type", "application/json; charset=utf-8");
-  if (outcome.allow !== undefined) response.setHeader("allow", outcome.allow);
-  response.setHeader(REQUEST_ID_HEADER, requestId);
-  response.end(JSON.stringify(outcome.body));
+  sendRestAnswer(response, outcome, { ...(outcome.allow === undefined ? {} : { allow: outcome.allow }), [REQUEST_ID_HEADER]: requestId });
 }
