@@ -49,7 +49,9 @@ export function grpcUnaryHandler(method: DescMethodUnary, { call, record, onInte
       return;
     }
     const abort = new AbortController();
+    // grpc-js says "cancelled" after every status it sends too; only one before the answer is a cancellation.
     grpcCall.once("cancelled", () => {
+      if (exchange.closed) return;
       const passed = deadline !== undefined && Date.now() >= deadline;
       abort.abort(passed ? new ConnectError("the operation timed out", Code.DeadlineExceeded) : new ConnectError("the client cancelled the call", Code.Canceled));
     });

@@ -24,6 +24,8 @@ export interface Exchange {
   aim(method: DescMethod): void;
   /** The code the call ended with: 0 for OK. The last settlement wins: whoever answers last knows what went out. */
   settle(code: Code | 0): void;
+  /** Whether the record has been written: the call is over. */
+  readonly closed: boolean;
   /** Writes the record, once: with `unsettled` as the code when nothing settled one. A call aimed at no method is not recorded. */
   close(unsettled: Code | 0): void;
 }
@@ -45,6 +47,9 @@ export function openExchange(record: RpcRecorder, start: ExchangeStart): Exchang
   return {
     requestId: start.requestId,
     protocol: start.protocol,
+    get closed() {
+      return closed;
+    },
     get aimed() {
       return method !== undefined;
     },
