@@ -1,7 +1,6 @@
 import { fromJson, type JsonObject } from "@bufbuild/protobuf";
 import { FulfillmentSchema, type Fulfillment } from "../gen/google/cloud/dialogflow/v2/fulfillment_pb.js";
-import { formatFulfillmentName } from "../domain/fulfillment-name.js";
-import { storedLocation, type ParentName } from "../domain/names.js";
+import { formatFulfillmentName, storedLocation, type ParentName } from "../domain/names.js";
 import type { Database } from "./database.js";
 
 /** The proto3 JSON of a fulfillment's fields, without its name. */

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { parseEsAgent } from "../domain/fulfillment-name.js";
+import { parseEsAgent } from "../domain/names.js";
 import type { VirtualAgent } from "../services/virtual-agent.js";
 import type { FulfillmentStore } from "../store/fulfillments.js";
 import { GOOGLE_WEBHOOK_LIMITS } from "./post-webhook.js";

@@ -11,7 +11,7 @@ import {
 import { DetectIntentResponseSchema, type QueryParameters, type QueryResult } from "../gen/google/cloud/dialogflow/v2/session_pb.js";
 import { WebhookRequestSchema, WebhookResponseSchema, type WebhookResponse } from "../gen/google/cloud/dialogflow/v2/webhook_pb.js";
 import { StatusSchema, type Status } from "../gen/google/rpc/status_pb.js";
-import { parseEsAgent, type EsAgent } from "../domain/fulfillment-name.js";
+import { parseEsAgent, type EsAgent } from "../domain/names.js";
 import { webhookHeaders } from "./webhook-headers.js";
 import { buildQueryResult, buildWebhookRequest, type WebhookQuery } from "./webhook-request.js";
 import { postWebhook, type WebhookLimits } from "./post-webhook.js";
