@@ -55,7 +55,8 @@ export const MAX_FOLLOWUP_EVENTS = 3;
 
 const NO_REPLY: VirtualAgentOutcome = { automatedAgentReply: undefined, replyText: "" };
 
-export async function runVirtualAgentTurn(input: VirtualAgentTurnInput, options: WebhookClientOptions): Promise<VirtualAgentOutcome> {
+/** Ends with the call when `signal` (the call's) aborts, rejecting with its reason: no one waits for the reply any more. */
+export async function runVirtualAgentTurn(input: VirtualAgentTurnInput, options: WebhookClientOptions, signal?: AbortSignal): Promise<VirtualAgentOutcome> {
   const agent = parseEsAgent(input.agent);
   const service = input.fulfillment?.fulfillment;
   if (agent === undefined || input.fulfillment?.enabled !== true || service?.case !== "genericWebService" || service.value.uri === "") return NO_REPLY;
@@ -66,7 +67,7 @@ export async function runVirtualAgentTurn(input: VirtualAgentTurnInput, options:
   for (let followups = 0; ; followups++) {
     const responseId = randomUUID();
     const request = buildWebhookRequest({ agent, conversationId, responseId, query, payload: input.queryParams?.payload });
-    const result = await postWebhook(webhook.uri, headers, toJsonString(WebhookRequestSchema, request), options);
+    const result = await postWebhook(webhook.uri, headers, toJsonString(WebhookRequestSchema, request), options, signal);
     const response = result.ok ? parseWebhookResponse(result.body) : result;
     if (!("fulfillmentText" in response)) {
       options.log.warn(
