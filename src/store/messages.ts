@@ -288,11 +288,10 @@ export function createMessageStore(database: Database, options: { ttlSeconds: nu
   return {
     async addTurn(turn, signal = currentCallSignal()) {
       const { conversation } = turn.participant;
-      const tryAdd = () => withCallSignal(signal, () => tryAddTurn(turn));
       // A request_id's race for the unique index is decided by ADD_TURN alone (see there).
-      let row = turn.requestId === "" ? await addTurnOnce(turn, signal) : await tryAdd();
+      let row = turn.requestId === "" ? await addTurnOnce(turn, signal) : await withCallSignal(signal, () => tryAddTurn(turn));
       // Lost the race for a new request_id (see ADD_TURN): the winner's row is committed now.
-      if (row.id === null && row.in_progress === true && row.role !== null && turn.requestId !== "") row = await tryAdd();
+      if (row.id === null && row.in_progress === true && row.role !== null && turn.requestId !== "") row = await withCallSignal(signal, () => tryAddTurn(turn));
       if (row.in_progress === null) throw conversationNotFound(conversation);
       if (row.role === null) throw participantNotFound(turn.participant);
       if (row.id === null) {
