@@ -7,7 +7,10 @@ import {
   canonicalProfileReference,
   checkClientId,
   formatParent,
+  formatFulfillmentName,
   formatResourceName,
+  parseEsAgent,
+  parseFulfillmentName,
   parseParent,
   parseResourceName,
   storedLocation,
@@ -136,5 +139,60 @@ describe("the global location", () => {
     ["", ""],
   ])("writes the profile reference %j in its located form", (value, expected) => {
     expect(canonicalProfileReference(value)).toBe(expected);
+  });
+});
+
+describe("parseFulfillmentName", () => {
+  it.each([
+    ["projects/p/agent/fulfillment", { project: "p", location: "" }],
+    ["projects/example.com:p/locations/europe-west1/agent/fulfillment", { project: "example.com:p", location: "europe-west1" }],
+  ])("reads the agent of %s and formats it back as written", (text, expected) => {
+    expect(parseFulfillmentName(text, "name")).toEqual(expected);
+    expect(formatFulfillmentName(parseFulfillmentName(text, "name"))).toBe(text);
+  });
+
+  it.each([
+    ["", "NAME_MISSING"],
+    ["projects/p", "INVALID_NAME"],
+    ["projects/p/agent", "INVALID_NAME"],
+    ["projects/p/agent/fulfillment/x", "INVALID_NAME"],
+    ["projects/P/agent/fulfillment", "INVALID_NAME"],
+    ["projects/p/locations/L/agent/fulfillment", "INVALID_NAME"],
+    ["projects/p/locations/agent/fulfillment", "INVALID_NAME"],
+    ["/agent/fulfillment", "INVALID_NAME"],
+  ])("refuses %j (%s), naming the field and the forms", (text, reason) => {
+    const error = violation(() => parseFulfillmentName(text, "fulfillment.name"));
+    expect(error.field).toBe("fulfillment.name");
+    expect(error.reason).toBe(reason);
+    expect(error.rule).toContain("projects/{project}/agent/fulfillment");
+  });
+
+  it("echoes the value it refuses, abbreviated", () => {
+    const error = violation(() => parseFulfillmentName(`projects/${"p".repeat(10_000)}/agent/fulfillment`, "name"));
+    expect(error.rule.length).toBeLessThan(300);
+    expect(error.metadata.value).toHaveLength(80);
+  });
+});
+
+describe("parseEsAgent", () => {
+  it.each([
+    ["projects/p/agent", { parent: { project: "p", location: "" }, environment: undefined }],
+    ["projects/p/locations/eu/agent", { parent: { project: "p", location: "eu" }, environment: undefined }],
+    ["projects/p/agent/environments/-", { parent: { project: "p", location: "" }, environment: undefined }],
+    ["projects/p/locations/global/agent/environments/prod", { parent: { project: "p", location: "global" }, environment: "prod" }],
+  ])("reads %s", (text, expected) => {
+    expect(parseEsAgent(text)).toEqual(expected);
+  });
+
+  it.each([
+    "",
+    "projects/p/locations/l/agents/a",
+    "projects/p/agent/environments/",
+    "projects/p/agent/environments/a/b",
+    "projects/P/agent",
+    "projects/p/locations/L/agent",
+    "projects/p/zones/z/agent",
+  ])("reads %j as no ES agent", (text) => {
+    expect(parseEsAgent(text)).toBeUndefined();
   });
 });

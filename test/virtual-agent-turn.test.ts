@@ -276,6 +276,25 @@ describe("runVirtualAgentTurn", () => {
     });
   });
 
+  it("ends the webhook call when the call's signal aborts, rejecting with its reason and logging nothing", async () => {
+    let closed: () => void = () => undefined;
+    const connectionClosed = new Promise<void>((resolve) => (closed = resolve));
+    handle = (_request, response) => void response.once("close", closed); // never answers
+    const call = new AbortController();
+    const outcome = runVirtualAgentTurn(turn(), options(), call.signal);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    call.abort(new Error("the deadline passed"));
+    await expect(outcome).rejects.toThrow("the deadline passed");
+    await connectionClosed;
+    expect(warnings).toEqual([]);
+  });
+
+  it("calls no webhook for a call that is over already", async () => {
+    handle = answerJson({ fulfillmentText: "should not be reached" });
+    await expect(runVirtualAgentTurn(turn(), options(), AbortSignal.abort(new Error("the call is over")))).rejects.toThrow("the call is over");
+    expect(received).toEqual([]);
+  });
+
   it("gives no automated reply, and calls nothing, without an enabled webhook", async () => {
     handle = answerJson({ fulfillmentText: "should not be reached" });
     const none = { automatedAgentReply: undefined, replyText: "" };

@@ -2,8 +2,7 @@ import { fromJson, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { FulfillmentSchema } from "../gen/google/cloud/dialogflow/v2/fulfillment_pb.js";
 import { InvalidFieldError } from "./errors.js";
 import { checkFulfillmentFields } from "./fulfillment-fields.js";
-import { parseFulfillmentName } from "./fulfillment-name.js";
-import { canonicalParent, type ParentName } from "./names.js";
+import { canonicalParent, parseFulfillmentName, type ParentName } from "./names.js";
 
 // The bootstrap file's `fulfillments`: each a Fulfillment in Google's proto3
 // JSON (as GetFulfillment answers it), name included. Errors name the JSON path.

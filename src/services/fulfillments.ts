@@ -5,7 +5,7 @@ import { InvalidFieldError } from "../domain/errors.js";
 import { stripOutputOnly } from "../domain/field-behavior.js";
 import { resolveUpdateMask, touches } from "../domain/field-mask.js";
 import { checkFulfillmentFields } from "../domain/fulfillment-fields.js";
-import { parseFulfillmentName } from "../domain/fulfillment-name.js";
+import { parseFulfillmentName } from "../domain/names.js";
 import type { FulfillmentBody, FulfillmentStore } from "../store/fulfillments.js";
 
 export interface FulfillmentsServiceOptions {

@@ -1,4 +1,4 @@
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { create, fromJson, toJson, type JsonObject } from "@bufbuild/protobuf";
 import {
   AnalyzeContentResponseSchema,
@@ -62,16 +62,24 @@ interface TextTurn {
 export function createParticipantsService(options: ParticipantsServiceOptions): ServiceImpl<typeof Participants> {
   const { participants, messages, pageTokenSecret, virtualAgent } = options;
 
-  /** Stores a text turn and answers it as AnalyzeContent does. */
-  async function analyzeText(turn: TextTurn): Promise<AnalyzeContentResponse> {
+  /**
+   * Stores a text turn and answers it as AnalyzeContent does. What follows the
+   * turn's statement gets the call's signal from `context`; the turn's own gets
+   * `turnSignal`, or when it is undefined the signal the RPC layer set, as the
+   * statement is then sent before the handler's first await (see call-signal.ts).
+   */
+  async function analyzeText(turn: TextTurn, context: HandlerContext, turnSignal?: AbortSignal): Promise<AnalyzeContentResponse> {
     checkText(turn.text, turn.textField);
-    const stored = await messages.addTurn({
-      participant: turn.participant,
-      messageId: generateId(),
-      text: turn.text,
-      languageCode: turn.languageCode,
-      requestId: turn.requestId,
-    });
+    const stored = await messages.addTurn(
+      {
+        participant: turn.participant,
+        messageId: generateId(),
+        text: turn.text,
+        languageCode: turn.languageCode,
+        requestId: turn.requestId,
+      },
+      turnSignal,
+    );
     const response = create(AnalyzeContentResponseSchema, { message: stored.message });
     if (stored.conversationStage === STAGE_HUMAN_ASSIST) {
       const failures = suggestionFailures(stored.assistantConfig);
@@ -79,7 +87,7 @@ export function createParticipantsService(options: ParticipantsServiceOptions): 
       response.humanAgentSuggestionResults = failures.humanAgent.map(asResult);
       response.endUserSuggestionResults = failures.endUser.map(asResult);
     }
-    const reply = await automatedReply(turn, stored);
+    const reply = await automatedReply(turn, stored, context);
     if (reply !== undefined) {
       response.automatedAgentReply = fromJson(AutomatedAgentReplySchema, reply.reply, { ignoreUnknownFields: true });
       response.replyText = reply.text;
@@ -88,29 +96,30 @@ export function createParticipantsService(options: ParticipantsServiceOptions): 
   }
 
   /** The virtual agent's reply to an END_USER turn: asked for once, kept with the turn for repeats of its request_id. */
-  async function automatedReply(turn: TextTurn, stored: StoredTurn): Promise<{ reply: JsonObject; text: string } | undefined> {
+  async function automatedReply(turn: TextTurn, stored: StoredTurn, context: HandlerContext): Promise<{ reply: JsonObject; text: string } | undefined> {
     if (stored.repeated) {
       const kept = stored.automatedReply;
       return kept === undefined ? undefined : { reply: kept.reply as JsonObject, text: String(kept.text ?? "") };
     }
     if (virtualAgent === undefined || stored.conversationStage !== STAGE_VIRTUAL_AGENT || stored.message.participantRole !== ROLE_END_USER) return undefined;
-    const answer = await virtualAgent({
-      conversation: formatResourceName(turn.participant.conversation, CONVERSATIONS),
-      participant: formatConversationChildName(turn.participant, PARTICIPANTS),
-      message: stored.message,
-      text: stored.message.content,
-      languageCode: stored.message.languageCode,
-      agent: stored.agent,
-      queryParams: turn.queryParams,
-    });
+    // Read only here: a turn without a virtual agent makes the transport build no signal.
+    const { signal } = context;
+    const answer = await virtualAgent(
+      {
+        conversation: formatResourceName(turn.participant.conversation, CONVERSATIONS),
+        participant: formatConversationChildName(turn.participant, PARTICIPANTS),
+        message: stored.message,
+        text: stored.message.content,
+        languageCode: stored.message.languageCode,
+        agent: stored.agent,
+        queryParams: turn.queryParams,
+      },
+      signal,
+    );
     if (answer === undefined) return undefined;
     const reply = toJson(AutomatedAgentReplySchema, answer.reply) as JsonObject;
-    await messages.addAutomatedReply(turn.participant.conversation, stored.messageId, {
-      messageId: generateId(),
-      text: answer.replyText,
-      languageCode: stored.message.languageCode,
-      reply,
-    });
+    const record = { messageId: generateId(), text: answer.replyText, languageCode: stored.message.languageCode, reply };
+    await messages.addAutomatedReply(turn.participant.conversation, stored.messageId, record, signal);
     return { reply, text: answer.replyText };
   }
 
@@ -158,19 +167,22 @@ export function createParticipantsService(options: ParticipantsServiceOptions): 
       });
     },
 
-    async analyzeContent(request) {
+    async analyzeContent(request, context) {
       const participant = parseConversationChildName(request.participant, PARTICIPANTS, "participant");
       const requestId = checkRequestId(request.requestId, "request_id");
       switch (request.input.case) {
         case "textInput":
-          return analyzeText({
-            participant,
-            text: request.input.value.text,
-            textField: "text_input.text",
-            languageCode: checkLanguageCode(request.input.value.languageCode, "text_input.language_code"),
-            requestId,
-            queryParams: request.queryParams,
-          });
+          return analyzeText(
+            {
+              participant,
+              text: request.input.value.text,
+              textField: "text_input.text",
+              languageCode: checkLanguageCode(request.input.value.languageCode, "text_input.language_code"),
+              requestId,
+              queryParams: request.queryParams,
+            },
+            context,
+          );
         case "audioInput":
           return needsSpeech("AnalyzeContent");
         case "eventInput":
@@ -190,9 +202,10 @@ export function createParticipantsService(options: ParticipantsServiceOptions): 
       }
     },
 
-    async *streamingAnalyzeContent(requests) {
+    async *streamingAnalyzeContent(requests, context) {
       const turn = await readStreamedTurn(requests);
-      const answer = await analyzeText(turn);
+      // The turn is stored once the stream is read, when the RPC layer's signal is gone: it is passed on.
+      const answer = await analyzeText(turn, context, context.signal);
       yield create(StreamingAnalyzeContentResponseSchema, {
         replyText: answer.replyText,
         automatedAgentReply: answer.automatedAgentReply,

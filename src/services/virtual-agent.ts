@@ -29,5 +29,9 @@ export interface VirtualAgentReply {
   readonly replyText: string;
 }
 
-/** Answers a turn, or resolves undefined for no automated reply. Must not throw for the agent's own failures. */
-export type VirtualAgent = (turn: VirtualAgentTurn) => Promise<VirtualAgentReply | undefined>;
+/**
+ * Answers a turn, or resolves undefined for no automated reply. Must not throw
+ * for the agent's own failures; ends when `signal` (the call's) aborts,
+ * rejecting with its reason, as the call is over.
+ */
+export type VirtualAgent = (turn: VirtualAgentTurn, signal?: AbortSignal) => Promise<VirtualAgentReply | undefined>;

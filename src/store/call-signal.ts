@@ -2,13 +2,16 @@
 // the database so that a statement is cancelled when its caller's deadline
 // passes or the caller goes away.
 //
-// It is held in a slot set only while the handler runs synchronously, not in
-// an AsyncLocalStorage: ALS turns on promise hooks that tax every promise of
-// the process. That reaches every statement an RPC sends, because each RPC is
-// one statement (test/round-trips checks it) issued before the handler's first
-// await. A statement issued later simply runs without cancellation; it can
-// never see another call's signal, as the slot is restored before any other
-// code runs.
+// The RPC layer holds it in a slot set only while the handler runs
+// synchronously, not in an AsyncLocalStorage: ALS turns on promise hooks that
+// tax every promise of the process. The slot reaches a statement issued before
+// the handler's first await, which is every statement of the single-statement
+// RPCs (test/round-trips checks they are one). A statement issued later, such
+// as AnalyzeContent's reply after the webhook or a streamed turn, is given the
+// call's signal as a value: the store methods a call reaches then take a
+// `signal` and set the slot again around their statement. One issued later
+// without it runs without cancellation; no statement can see another call's
+// signal, as the slot is restored before any other code runs.
 
 let current: AbortSignal | undefined;
 

@@ -1,15 +1,18 @@
 import { fromJson, type JsonObject } from "@bufbuild/protobuf";
 import { FulfillmentSchema, type Fulfillment } from "../gen/google/cloud/dialogflow/v2/fulfillment_pb.js";
-import { formatFulfillmentName } from "../domain/fulfillment-name.js";
-import { storedLocation, type ParentName } from "../domain/names.js";
+import { formatFulfillmentName, storedLocation, type ParentName } from "../domain/names.js";
+import { currentCallSignal, withCallSignal } from "./call-signal.js";
 import type { Database } from "./database.js";
 
 /** The proto3 JSON of a fulfillment's fields, without its name. */
 export type FulfillmentBody = JsonObject;
 
 export interface FulfillmentStore {
-  /** The agent's fulfillment; one never written is the default, empty one (disabled, no webhook). */
-  get(agent: ParentName): Promise<Fulfillment>;
+  /**
+   * The agent's fulfillment; one never written is the default, empty one (disabled, no webhook).
+   * `signal`: the call's, when read after the call's first await (see call-signal.ts).
+   */
+  get(agent: ParentName, signal?: AbortSignal): Promise<Fulfillment>;
   /** Copies the fields at `jsonPaths` (dotted JSON names) from `patch`, creating the fulfillment if need be. */
   update(agent: ParentName, patch: FulfillmentBody, jsonPaths: readonly string[]): Promise<Fulfillment>;
 }
@@ -33,8 +36,8 @@ export function createFulfillmentStore(database: Database): FulfillmentStore {
   // Both spellings of a global name are one row (storedLocation).
   const key = (agent: ParentName) => [agent.project, storedLocation(agent)];
   return {
-    async get(agent) {
-      const [row] = await database.query<{ body: JsonObject }>(GET, key(agent));
+    async get(agent, signal = currentCallSignal()) {
+      const [row] = await withCallSignal(signal, () => database.query<{ body: JsonObject }>(GET, key(agent)));
       return toFulfillment(row?.body ?? {}, agent);
     },
 

@@ -45,16 +45,20 @@ export interface MessagePage {
   readonly next: PageCursor | undefined;
 }
 
+// The store methods a call may reach after its first await take the call's
+// `signal`, to cancel their statement with the call; without one, a statement
+// gets the signal the RPC layer set, if it is sent before that await (see call-signal.ts).
+
 export interface MessageStore {
   /** Stores a turn if its conversation is in progress; a repeated request_id returns the turn stored first. */
-  addTurn(turn: NewTurn): Promise<StoredTurn>;
+  addTurn(turn: NewTurn, signal?: AbortSignal): Promise<StoredTurn>;
   /**
    * Stores the automated agent's reply to `turnId` as a message of the
    * conversation's AUTOMATED_AGENT participant (none when it has none), and
    * the record on the turn, so a repeated request_id answers the same. A reply
    * without text (a webhook that failed) is kept on the turn but is no message.
    */
-  addAutomatedReply(conversation: ResourceName, turnId: string, reply: AutomatedReplyRecord): Promise<Message | undefined>;
+  addAutomatedReply(conversation: ResourceName, turnId: string, reply: AutomatedReplyRecord, signal?: AbortSignal): Promise<Message | undefined>;
   list(conversation: ResourceName, filter: readonly MessageTimeComparison[], after: PageCursor | undefined, limit: number): Promise<MessagePage>;
 }
 
@@ -275,19 +279,19 @@ export function createMessageStore(database: Database, options: { ttlSeconds: nu
     return ordered;
   }
 
-  async function addTurnOnce(turn: NewTurn): Promise<TurnOutcome> {
-    const row = await addTurnBatched(turn, currentCallSignal());
+  async function addTurnOnce(turn: NewTurn, signal: AbortSignal | undefined): Promise<TurnOutcome> {
+    const row = await addTurnBatched(turn, signal);
     if (row === undefined) throw new Error("ADD_TURNS returns one row per turn");
     return row;
   }
 
   return {
-    async addTurn(turn) {
+    async addTurn(turn, signal = currentCallSignal()) {
       const { conversation } = turn.participant;
       // A request_id's race for the unique index is decided by ADD_TURN alone (see there).
-      let row = turn.requestId === "" ? await addTurnOnce(turn) : await tryAddTurn(turn);
+      let row = turn.requestId === "" ? await addTurnOnce(turn, signal) : await withCallSignal(signal, () => tryAddTurn(turn));
       // Lost the race for a new request_id (see ADD_TURN): the winner's row is committed now.
-      if (row.id === null && row.in_progress === true && row.role !== null && turn.requestId !== "") row = await tryAddTurn(turn);
+      if (row.id === null && row.in_progress === true && row.role !== null && turn.requestId !== "") row = await withCallSignal(signal, () => tryAddTurn(turn));
       if (row.in_progress === null) throw conversationNotFound(conversation);
       if (row.role === null) throw participantNotFound(turn.participant);
       if (row.id === null) {
@@ -310,15 +314,9 @@ export function createMessageStore(database: Database, options: { ttlSeconds: nu
       };
     },
 
-    async addAutomatedReply(conversation, turnId, record) {
-      const [row] = await database.query<MessageRow>(ADD_AUTOMATED_REPLY, [
-        ...key(conversation),
-        turnId,
-        record.messageId,
-        record.text,
-        record.languageCode,
-        JSON.stringify(record),
-      ]);
+    async addAutomatedReply(conversation, turnId, record, signal = currentCallSignal()) {
+      const values = [...key(conversation), turnId, record.messageId, record.text, record.languageCode, JSON.stringify(record)];
+      const [row] = await withCallSignal(signal, () => database.query<MessageRow>(ADD_AUTOMATED_REPLY, values));
       return row === undefined ? undefined : toMessage(row, conversation);
     },
 

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { parseEsAgent } from "../domain/fulfillment-name.js";
+import { parseEsAgent } from "../domain/names.js";
 import type { VirtualAgent } from "../services/virtual-agent.js";
 import type { FulfillmentStore } from "../store/fulfillments.js";
 import { GOOGLE_WEBHOOK_LIMITS } from "./post-webhook.js";
@@ -20,11 +20,11 @@ export interface FulfillmentVirtualAgentOptions {
 
 export function createFulfillmentVirtualAgent(options: FulfillmentVirtualAgentOptions): VirtualAgent {
   const limits = { ...GOOGLE_WEBHOOK_LIMITS, allowedHosts: options.allowedHosts, log: options.log };
-  return async (turn) => {
+  return async (turn, signal) => {
     const agent = parseEsAgent(turn.agent);
     if (agent === undefined) return undefined; // a CX agent: no webhook protocol of ES to speak
-    const fulfillment = await options.fulfillments.get(agent.parent);
-    const outcome = await runVirtualAgentTurn({ ...turn, fulfillment }, limits);
+    const fulfillment = await options.fulfillments.get(agent.parent, signal);
+    const outcome = await runVirtualAgentTurn({ ...turn, fulfillment }, limits, signal);
     return outcome.automatedAgentReply === undefined ? undefined : { reply: outcome.automatedAgentReply, replyText: outcome.replyText };
   };
 }

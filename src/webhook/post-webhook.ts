@@ -3,9 +3,9 @@ import { isWebhookHostAllowed, type WebhookHostPolicy } from "./webhook-hosts.js
 
 // One bounded POST to a webhook: the host must be allowed, the whole exchange
 // (redirects and body included) ends at the timeout, the body read stops at the
-// size limit, and redirects are followed only within the same origin. Never
-// throws: every failure is a value saying why, as Google reports it in
-// webhook_status.
+// size limit, and redirects are followed only within the same origin. Every
+// failure of the webhook is a value saying why, as Google reports it in
+// webhook_status; it throws only when the call it serves ends first.
 
 export interface WebhookLimits {
   /** The whole exchange; Google gives a webhook 5 s. */
@@ -28,6 +28,8 @@ export async function postWebhook(
   headers: Readonly<Record<string, string>>,
   body: string,
   limits: WebhookLimits,
+  /** The call's: the exchange ends with it, rejecting with its reason, as the call's statements do. */
+  callSignal?: AbortSignal,
 ): Promise<WebhookCallResult> {
   let url: URL;
   try {
@@ -36,7 +38,9 @@ export async function postWebhook(
     return failure(Code.InvalidArgument, "INVALID_URI", `the webhook URI "${uri.slice(0, 80)}" is not a URL`);
   }
   const origin = url.origin;
-  const signal = AbortSignal.timeout(limits.timeoutMs);
+  const timeout = AbortSignal.timeout(limits.timeoutMs);
+  callSignal?.throwIfAborted();
+  const signal = callSignal === undefined ? timeout : AbortSignal.any([timeout, callSignal]);
   try {
     for (let redirects = 0; ; redirects++) {
       if (!isWebhookHostAllowed(limits.allowedHosts, url)) {
@@ -61,7 +65,8 @@ export async function postWebhook(
       return await readCapped(response, limits.maxResponseBytes);
     }
   } catch (error) {
-    if (signal.aborted) return failure(Code.DeadlineExceeded, "TIMEOUT", `the webhook did not answer within ${limits.timeoutMs / 1000} s`);
+    if (callSignal?.aborted === true) throw callSignal.reason;
+    if (timeout.aborted) return failure(Code.DeadlineExceeded, "TIMEOUT", `the webhook did not answer within ${limits.timeoutMs / 1000} s`);
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return failure(Code.Unavailable, "UNREACHABLE", `the webhook could not be reached: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
   }

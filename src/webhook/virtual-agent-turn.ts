@@ -11,7 +11,7 @@ import {
 import { DetectIntentResponseSchema, type QueryParameters, type QueryResult } from "../gen/google/cloud/dialogflow/v2/session_pb.js";
 import { WebhookRequestSchema, WebhookResponseSchema, type WebhookResponse } from "../gen/google/cloud/dialogflow/v2/webhook_pb.js";
 import { StatusSchema, type Status } from "../gen/google/rpc/status_pb.js";
-import { parseEsAgent, type EsAgent } from "../domain/fulfillment-name.js";
+import { parseEsAgent, type EsAgent } from "../domain/names.js";
 import { webhookHeaders } from "./webhook-headers.js";
 import { buildQueryResult, buildWebhookRequest, type WebhookQuery } from "./webhook-request.js";
 import { postWebhook, type WebhookLimits } from "./post-webhook.js";
@@ -55,7 +55,8 @@ export const MAX_FOLLOWUP_EVENTS = 3;
 
 const NO_REPLY: VirtualAgentOutcome = { automatedAgentReply: undefined, replyText: "" };
 
-export async function runVirtualAgentTurn(input: VirtualAgentTurnInput, options: WebhookClientOptions): Promise<VirtualAgentOutcome> {
+/** Ends with the call when `signal` (the call's) aborts, rejecting with its reason: no one waits for the reply any more. */
+export async function runVirtualAgentTurn(input: VirtualAgentTurnInput, options: WebhookClientOptions, signal?: AbortSignal): Promise<VirtualAgentOutcome> {
   const agent = parseEsAgent(input.agent);
   const service = input.fulfillment?.fulfillment;
   if (agent === undefined || input.fulfillment?.enabled !== true || service?.case !== "genericWebService" || service.value.uri === "") return NO_REPLY;
@@ -66,7 +67,7 @@ export async function runVirtualAgentTurn(input: VirtualAgentTurnInput, options:
   for (let followups = 0; ; followups++) {
     const responseId = randomUUID();
     const request = buildWebhookRequest({ agent, conversationId, responseId, query, payload: input.queryParams?.payload });
-    const result = await postWebhook(webhook.uri, headers, toJsonString(WebhookRequestSchema, request), options);
+    const result = await postWebhook(webhook.uri, headers, toJsonString(WebhookRequestSchema, request), options, signal);
     const response = result.ok ? parseWebhookResponse(result.body) : result;
     if (!("fulfillmentText" in response)) {
       options.log.warn(

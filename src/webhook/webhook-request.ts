@@ -2,8 +2,7 @@ import { create, type JsonObject } from "@bufbuild/protobuf";
 import { IntentSchema, type Intent } from "../gen/google/cloud/dialogflow/v2/intent_pb.js";
 import { QueryResultSchema, type QueryResult } from "../gen/google/cloud/dialogflow/v2/session_pb.js";
 import { WebhookRequestSchema, type WebhookRequest } from "../gen/google/cloud/dialogflow/v2/webhook_pb.js";
-import { formatParent } from "../domain/names.js";
-import type { EsAgent } from "../domain/fulfillment-name.js";
+import { formatParent, type EsAgent } from "../domain/names.js";
 
 // The WebhookRequest Google sends for a conversation's turn, pure. There is no
 // NLU here: every turn matches one intent, shaped like the Default Fallback

@@ -2,13 +2,15 @@ import pg from "pg";
 import { afterAll, beforeAll } from "vitest";
 import { activeStatementsAfterCancel } from "./active-statements.js";
 
-/** A second connection to a test's database that holds a conversation's row lock, so CompleteConversation waits. */
+/** A second connection to a test's database that holds a conversation's row lock, so the statements that lock it too (CompleteConversation's, a turn's) wait. */
 export interface RowLockHolder {
   /** Locks the conversation `id` in a transaction of its own, until release(). */
   lock(id: string): Promise<void>;
   release(): Promise<void>;
   /** CompleteConversation's UPDATEs still running, once a cancelled one has had time to leave. */
   waitingCompletes(): Promise<number>;
+  /** Statements whose text is LIKE `pattern` still running, once a cancelled one has had time to leave. */
+  waitingStatements(pattern: string): Promise<number>;
 }
 
 /** Connects before the suite's tests and disconnects after them; `databaseUrl` is read then. */
@@ -34,5 +36,6 @@ export function useRowLockHolder(databaseUrl: () => string | undefined): RowLock
       await connected().query("ROLLBACK");
     },
     waitingCompletes: () => activeStatementsAfterCancel(connected(), "%UPDATE conversations SET end_time%"),
+    waitingStatements: (pattern) => activeStatementsAfterCancel(connected(), pattern),
   };
 }
