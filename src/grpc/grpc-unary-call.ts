@@ -48,13 +48,17 @@ export function grpcUnaryHandler(method: DescMethodUnary, { call, record, onInte
       fail(undecodableRequest(method.input.typeName, "binary", (error as Error).message));
       return;
     }
-    const abort = new AbortController();
+    // As grpc-js serves a call: only one with a deadline can be cancelled, so only its statement
+    // holds a connection of its own (see store/call-signal.ts); the others run on the pool as they come.
+    const abort = deadline === undefined ? undefined : new AbortController();
     // grpc-js says "cancelled" after every status it sends too; only one before the answer is a cancellation.
-    grpcCall.once("cancelled", () => {
-      if (exchange.closed) return;
-      const passed = deadline !== undefined && Date.now() >= deadline;
-      abort.abort(passed ? new ConnectError("the operation timed out", Code.DeadlineExceeded) : new ConnectError("the client cancelled the call", Code.Canceled));
-    });
+    if (abort !== undefined) {
+      grpcCall.once("cancelled", () => {
+        if (exchange.closed) return;
+        const passed = Date.now() >= (deadline ?? Infinity);
+        abort.abort(passed ? new ConnectError("the operation timed out", Code.DeadlineExceeded) : new ConnectError("the client cancelled the call", Code.Canceled));
+      });
+    }
     const contextValues = createContextValues();
     contextValues.set(EXCHANGE, exchange);
     call(method, input, {

@@ -1,4 +1,5 @@
 import { create, isMessage, type DescMessage, type DescMethod, type DescMethodUnary, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import { UNCANCELLABLE } from "../store/call-signal.js";
 import {
   Code,
   ConnectError,
@@ -29,8 +30,12 @@ export interface ServedImplementation {
 export interface InProcessCall {
   /** The request headers the interceptors and the implementation see. */
   readonly header: Headers;
-  /** Aborted when the caller goes away; the deadline, if any, aborts it too. */
-  readonly abort: AbortController;
+  /**
+   * Aborted when the caller goes away; the deadline, if any, aborts it too.
+   * Undefined for a call nothing can cancel: its signal is then UNCANCELLABLE,
+   * unless the invoker enforces a deadline, when it makes a controller of its own.
+   */
+  readonly abort: AbortController | undefined;
   /** The caller's deadline from now, if it set one. */
   readonly timeoutMs: number | undefined;
   /** The HTTP method and URL the call arrived with. */
@@ -69,7 +74,9 @@ export function createUnaryCaller(served: readonly ServedImplementation[], inter
     const protocolName = call.protocolName ?? "rest";
     const impl = functions.get(method);
     if (impl === undefined) return Promise.reject(new ConnectError(`${method.parent.typeName} is not served`, Code.Unimplemented));
-    const { abort, timeoutMs } = call;
+    const { timeoutMs } = call;
+    const enforced = timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS && call.atDeadline !== "transport";
+    const abort = call.abort ?? (enforced ? new AbortController() : undefined);
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     const responseHeader = new Headers();
     const responseTrailer = new Headers();
@@ -103,13 +110,13 @@ export function createUnaryCaller(served: readonly ServedImplementation[], inter
       service: method.parent,
       requestMethod: call.requestMethod,
       url: call.url,
-      signal: abort.signal,
+      signal: abort?.signal ?? UNCANCELLABLE,
       header: call.header,
       contextValues: call.contextValues ?? createContextValues(),
     };
     // A unary request is answered with the unary response the innermost function makes.
     const answer = next(request) as Promise<UnaryResponse>;
-    if (timeoutMs === undefined || timeoutMs > MAX_TIMER_MS || call.atDeadline === "transport") return answer;
+    if (!enforced || abort === undefined) return answer;
     return call.atDeadline === "abort" ? abortedAtDeadline(answer, abort, timeoutMs) : answeredByDeadline(answer, abort, timeoutMs);
   };
 }

@@ -15,10 +15,18 @@
 
 let current: AbortSignal | undefined;
 
-/** Runs `work` with `signal` as the signal of the statement it issues; undefined: a statement nothing cancels. */
+/**
+ * The signal of a call only its end cancels (a gRPC call without a deadline,
+ * as grpc-js serves it): it never aborts, and a statement given it runs on
+ * the pool as it comes, as one given none does, without a connection of its
+ * own held so that it can be cancelled.
+ */
+export const UNCANCELLABLE: AbortSignal = new AbortController().signal;
+
+/** Runs `work` with `signal` as the signal of the statement it issues; undefined or UNCANCELLABLE: a statement nothing cancels. */
 export function withCallSignal<T>(signal: AbortSignal | undefined, work: () => T): T {
   const outer = current;
-  current = signal;
+  current = signal === UNCANCELLABLE ? undefined : signal;
   try {
     return work();
   } finally {
