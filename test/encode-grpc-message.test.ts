@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeGrpcMessage } from "../src/http/encode-grpc-message.js";
+import { encodeGrpcMessage } from "../src/rpc/wire-errors.js";
 
 describe("grpc-message encoding", () => {
   it("leaves printable ASCII as written, ':' and '/' included", () => {

@@ -8,11 +8,12 @@ import {
   validateReadWriteMaxBytes,
   type MethodSerializationLookup,
 } from "@connectrpc/connect/protocol";
-import { codeToHttpStatus, errorToJsonBytes, parseTimeout, trailerMux } from "@connectrpc/connect/protocol-connect";
+import { parseTimeout, trailerMux } from "@connectrpc/connect/protocol-connect";
 import { EXCHANGE } from "../observability/exchange.js";
 import { abortWhenCallerLeaves } from "../http-primitives/caller-left.js";
 import { requestPath, type HttpRequest, type HttpResponse } from "../http-primitives/http-request.js";
 import type { UnaryCaller } from "../rpc/invoke-unary.js";
+import { connectUnaryError } from "../rpc/wire-errors.js";
 import { restatedError } from "./refused-requests.js";
 
 // connect-node serves a unary Connect call through machinery built for every
@@ -138,10 +139,9 @@ async function serve(
     header = trailerMux(result.header, result.trailer);
   } catch (caught) {
     const error = caught instanceof ConnectError ? caught : new ConnectError("internal error", Code.Internal, undefined, undefined, caught);
-    status = codeToHttpStatus(error.code);
+    ({ status, body } = connectUnaryError(error));
     header = new Headers({ "content-type": "application/json" });
     error.metadata.forEach((value, key) => header.set(key, value));
-    body = errorToJsonBytes(error, undefined);
   }
   if (compression.response !== null && body.byteLength >= compressMinBytes) {
     body = await compression.response.compress(body);

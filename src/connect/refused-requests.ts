@@ -7,11 +7,12 @@ import {
   type UniversalServerRequest,
   type UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
-import { codeToHttpStatus, errorFromJsonBytes, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
-import { findTrailerError, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { errorFromJsonBytes } from "@connectrpc/connect/protocol-connect";
+import { findTrailerError } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
 import { EXCHANGE } from "../observability/exchange.js";
+import { connectUnaryError, grpcStatusHeaders } from "../rpc/wire-errors.js";
 import { undecodableRequest, withErrorInfo } from "../services/errors.js";
 
 // connect-node decodes a request before any interceptor runs, and answers a
@@ -84,9 +85,9 @@ async function restate(response: UniversalServerResponse, restatement: Restateme
 function restateConnect(response: UniversalServerResponse, body: Uint8Array, restatement: Restatement): UniversalServerResponse {
   const error = restatement(errorFromJsonBytes(body, undefined, new ConnectError("", Code.Unknown)));
   if (error === undefined) return { ...response, body: createAsyncIterable([body]) };
-  const json = errorToJsonBytes(error, undefined);
+  const { status, body: json } = connectUnaryError(error);
   response.header?.set("content-length", String(json.byteLength));
-  return { ...response, status: codeToHttpStatus(error.code), body: createAsyncIterable([json]) };
+  return { ...response, status, body: createAsyncIterable([json]) };
 }
 
 // gRPC-Web: the status is a trailer envelope, the only one in a call refused before its message was read.
@@ -97,7 +98,7 @@ function restateGrpcWeb(response: UniversalServerResponse, body: Uint8Array, res
   const found = findTrailerError(trailerParse(body.subarray(5)));
   const error = found === undefined ? undefined : restatement(found);
   if (error === undefined) return unchanged;
-  const trailer = trailerSerialize(setTrailerStatus(new Headers(), error));
+  const trailer = trailerSerialize(new Headers(grpcStatusHeaders(error)));
   return { ...response, body: createAsyncIterable([encodeEnvelope(trailerFlag, trailer)]) };
 }
 
@@ -111,7 +112,7 @@ function restateGrpc(response: UniversalServerResponse, body: AsyncIterable<Uint
     const error = found === undefined ? undefined : restatement(found);
     if (error === undefined) return;
     for (const key of ["grpc-status", "grpc-message", "grpc-status-details-bin"]) trailer.delete(key);
-    setTrailerStatus(trailer, error);
+    for (const [key, value] of Object.entries(grpcStatusHeaders(error))) trailer.set(key, value);
   }
   return { ...response, body: restated() };
 }

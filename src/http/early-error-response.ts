@@ -1,19 +1,16 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import type { ConnectError } from "@connectrpc/connect";
-import { encodeEnvelope } from "@connectrpc/connect/protocol";
-import { codeToHttpStatus, endStreamFlag, endStreamToJson, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
-import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { requestPath, type HttpRequest, type HttpResponse } from "../http-primitives/http-request.js";
 import { REQUEST_ID_HEADER, settleRequestId } from "../http-primitives/request-id.js";
 import { parseRpcPath } from "../http-primitives/rpc-path.js";
 import { sendRestAnswer, toRestError } from "../rest/rest-errors.js";
 import { withErrorInfo } from "../services/errors.js";
-import { encodeGrpcMessage } from "./encode-grpc-message.js";
+import { connectEndStream, connectUnaryError, grpcStatusHeaders } from "../rpc/wire-errors.js";
 
 // A status answered before connect-node or grpc-js has read the request, in
 // the wire format of the protocol the request speaks (told by its content
-// type and path), so each client reads it as it reads any other status. The
-// encoders are connect's own, so the bytes are those connect-node would send.
+// type and path), so each client reads it as it reads any other status
+// (the encoders are rpc/wire-errors.ts's and rest/rest-errors.ts's).
 
 type Wire = "grpc" | "connect-stream" | "connect-unary" | "rest";
 
@@ -34,14 +31,14 @@ export function sendEarlyError(request: HttpRequest, response: HttpResponse, err
     case "grpc":
       reply(response, 200, { "content-type": contentType, ...grpcStatusHeaders(detailed) });
       return;
-    case "connect-stream": {
-      const endStream = new TextEncoder().encode(JSON.stringify(endStreamToJson(new Headers(), detailed, undefined)));
-      reply(response, 200, { "content-type": contentType }, encodeEnvelope(endStreamFlag, endStream));
+    case "connect-stream":
+      reply(response, 200, { "content-type": contentType }, connectEndStream(detailed));
+      return;
+    case "connect-unary": {
+      const { status, body } = connectUnaryError(detailed);
+      reply(response, status, { "content-type": "application/json" }, body);
       return;
     }
-    case "connect-unary":
-      reply(response, codeToHttpStatus(detailed.code), { "content-type": "application/json" }, errorToJsonBytes(detailed, undefined));
-      return;
     case "rest":
       sendRestAnswer(response, toRestError(detailed));
       return;
@@ -59,12 +56,6 @@ export function sendEarlyGrpcError(stream: ServerHttp2Stream, headers: IncomingH
     },
     { endStream: true },
   );
-}
-
-function grpcStatusHeaders(error: ConnectError): Record<string, string> {
-  const headers = setTrailerStatus(new Headers(), error);
-  headers.set("grpc-message", encodeGrpcMessage(error.rawMessage));
-  return Object.fromEntries(headers);
 }
 
 function reply(response: HttpResponse, status: number, headers: Record<string, string>, body?: Uint8Array | string): void {

@@ -50,18 +50,16 @@ export function createHttpExchanges(options: HttpExchangesOptions, record: RpcRe
         method,
       });
       open.set(request, exchange);
-      const close = (unsettled: Code) => {
+      // "close" comes once the answer has gone, or when the connection went before it did.
+      response.once("close", () => {
         // A REST request refused before its route matched (no credentials, a verb the path does not
         // serve) is still a call of the method its path names; looked up only then, as routing costs.
         if (isRest && !exchange.aimed) {
           const aimed = options.restMethodOf(request.method ?? "", path);
           if (aimed !== undefined) exchange.aim(aimed);
         }
-        exchange.close(unsettled);
-      };
-      // "close" follows "finish", and comes alone when the connection went before the answer did.
-      response.once("finish", () => close(Code.Unknown));
-      response.once("close", () => close(Code.Canceled));
+        exchange.close(response.writableFinished ? Code.Unknown : Code.Canceled);
+      });
       return exchange;
     },
     of(request) {
