@@ -94,8 +94,84 @@ export function deadlineOf(call: Pick<GrpcCall, "getDeadline">): number | undefi
 /** A call's metadata as the request headers interceptors and implementations read; binary values in base64. */
 export function headersOf(metadata: Metadata): Headers {
   const headers = new Headers();
-  for (const [key, value] of Object.entries(metadata.getMap())) {
-    headers.append(key, typeof value === "string" ? value : value.toString("base64"));
-  }
+  fillFrom(headers, metadata);
   return headers;
+}
+
+function fillFrom(headers: Headers, metadata: Metadata): void {
+  // Every value of a key sent more than once, as HTTP/2 carried them.
+  for (const [key, values] of Object.entries(metadata.toJSON())) {
+    for (const value of values) headers.append(key, typeof value === "string" ? value : value.toString("base64"));
+  }
+}
+
+/**
+ * headersOf, filled only when first read: most calls' interceptors and
+ * implementations never read a request header (the request id comes from the
+ * metadata itself, and only auth reads authorization), and converting a
+ * call's metadata costs more than the rest of its bookkeeping.
+ */
+export function lazyHeadersOf(metadata: Metadata): Headers {
+  return new MetadataHeaders(metadata);
+}
+
+class MetadataHeaders extends Headers {
+  #metadata: Metadata | undefined;
+
+  constructor(metadata: Metadata) {
+    super();
+    this.#metadata = metadata;
+  }
+
+  #fill(): void {
+    const metadata = this.#metadata;
+    if (metadata === undefined) return;
+    this.#metadata = undefined;
+    fillFrom(this, metadata);
+  }
+
+  override append(name: string, value: string): void {
+    this.#fill();
+    super.append(name, value);
+  }
+  override delete(name: string): void {
+    this.#fill();
+    super.delete(name);
+  }
+  override get(name: string): string | null {
+    this.#fill();
+    return super.get(name);
+  }
+  override getSetCookie(): string[] {
+    this.#fill();
+    return super.getSetCookie();
+  }
+  override has(name: string): boolean {
+    this.#fill();
+    return super.has(name);
+  }
+  override set(name: string, value: string): void {
+    this.#fill();
+    super.set(name, value);
+  }
+  override forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
+    this.#fill();
+    super.forEach(callback, thisArg);
+  }
+  override entries(): HeadersIterator<[string, string]> {
+    this.#fill();
+    return super.entries();
+  }
+  override keys(): HeadersIterator<string> {
+    this.#fill();
+    return super.keys();
+  }
+  override values(): HeadersIterator<string> {
+    this.#fill();
+    return super.values();
+  }
+  override [Symbol.iterator](): HeadersIterator<[string, string]> {
+    this.#fill();
+    return super[Symbol.iterator]();
+  }
 }

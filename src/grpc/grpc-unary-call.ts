@@ -6,7 +6,7 @@ import { EXCHANGE, openExchange, type Exchange } from "../observability/exchange
 import type { RpcRecorder } from "../observability/rpc-recorder.js";
 import type { UnaryCaller } from "../rpc/invoke-unary.js";
 import { toConnectError, undecodableRequest, withErrorInfo } from "../services/errors.js";
-import { deadlineOf, headersOf } from "./grpc-handler-context.js";
+import { deadlineOf, lazyHeadersOf } from "./grpc-handler-context.js";
 import { grpcStatusOf } from "./grpc-status.js";
 
 // A unary gRPC call, as grpc-js hands it over, made through the same invoker
@@ -62,7 +62,7 @@ export function grpcUnaryHandler(method: DescMethodUnary, { call, record, onInte
     const contextValues = createContextValues();
     contextValues.set(EXCHANGE, exchange);
     call(method, input, {
-      header: headersOf(grpcCall.metadata),
+      header: lazyHeadersOf(grpcCall.metadata),
       abort,
       timeoutMs: deadline === undefined ? undefined : deadline - Date.now(),
       requestMethod: "POST",
@@ -84,9 +84,10 @@ export function grpcUnaryHandler(method: DescMethodUnary, { call, record, onInte
 }
 
 function respond(grpcCall: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>, exchange: Exchange, header: Headers, bytes: Uint8Array): void {
-  // The interceptors have settled the exchange and put the request id in the header.
+  // The interceptors have settled the exchange; the headers are the implementation's.
   const metadata = new grpc.Metadata();
   header.forEach((value, key) => metadata.add(key, value));
+  metadata.set(REQUEST_ID_HEADER, exchange.requestId);
   grpcCall.sendMetadata(metadata);
   callback(null, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   exchange.close(0);

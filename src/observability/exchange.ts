@@ -39,47 +39,60 @@ export interface ExchangeStart {
 }
 
 export function openExchange(record: RpcRecorder, start: ExchangeStart): Exchange {
-  const started = start.started ?? performance.now();
-  let method = start.method;
-  let code: Code | 0 | undefined;
-  let closed = false;
-  let entered = false;
-  return {
-    requestId: start.requestId,
-    protocol: start.protocol,
-    get closed() {
-      return closed;
-    },
-    get aimed() {
-      return method !== undefined;
-    },
-    get entered() {
-      return entered;
-    },
-    enter() {
-      entered = true;
-    },
-    aim(aimed) {
-      method ??= aimed;
-    },
-    settle(settled) {
-      code = settled;
-    },
-    close(unsettled) {
-      if (closed) return;
-      closed = true;
-      // Only served methods: a path a caller made up must not become a metric label.
-      if (method === undefined) return;
-      record({
-        service: method.parent.typeName,
-        method: method.name,
-        protocol: start.protocol,
-        code: code ?? unsettled,
-        seconds: (performance.now() - started) / 1000,
-        requestId: start.requestId,
-      });
-    },
-  };
+  return new CallExchange(record, start);
+}
+
+// A class, not an object of closures: one is made per call, and its methods are shared.
+class CallExchange implements Exchange {
+  readonly requestId: string;
+  readonly protocol: string;
+  closed = false;
+  entered = false;
+  private readonly started: number;
+  private method: DescMethod | undefined;
+  private code: Code | 0 | undefined;
+
+  constructor(
+    private readonly record: RpcRecorder,
+    start: ExchangeStart,
+  ) {
+    this.requestId = start.requestId;
+    this.protocol = start.protocol;
+    this.started = start.started ?? performance.now();
+    this.method = start.method;
+  }
+
+  get aimed(): boolean {
+    return this.method !== undefined;
+  }
+
+  enter(): void {
+    this.entered = true;
+  }
+
+  aim(method: DescMethod): void {
+    this.method ??= method;
+  }
+
+  settle(code: Code | 0): void {
+    this.code = code;
+  }
+
+  close(unsettled: Code | 0): void {
+    if (this.closed) return;
+    this.closed = true;
+    const { method } = this;
+    // Only served methods: a path a caller made up must not become a metric label.
+    if (method === undefined) return;
+    this.record({
+      service: method.parent.typeName,
+      method: method.name,
+      protocol: this.protocol,
+      code: this.code ?? unsettled,
+      seconds: (performance.now() - this.started) / 1000,
+      requestId: this.requestId,
+    });
+  }
 }
 
 /** The exchange of the call an interceptor sees; the edge puts it in the call's context values. */
@@ -88,7 +101,7 @@ export const EXCHANGE = createContextKey<Exchange | undefined>(undefined, { desc
 /**
  * The first interceptor of every chain: marks the call as entered, settles its
  * exchange with the status the inner interceptors settle on, and puts the
- * request id on the answer. A call that comes with no exchange (one made in
+ * request id on a failure's metadata. A call that comes with no exchange (one made in
  * process by no transport) gets one of its own, closed when it returns.
  */
 export function exchangeInterceptor(record: RpcRecorder): Interceptor {
@@ -106,7 +119,8 @@ export function exchangeInterceptor(record: RpcRecorder): Interceptor {
     try {
       const response = await next(request);
       exchange.settle(0);
-      response.header.set(REQUEST_ID_HEADER, exchange.requestId);
+      // A transport's exchange is on its answer already (the edge sets the header when it opens it, grpc-js's adapter in its metadata).
+      if (given === undefined) response.header.set(REQUEST_ID_HEADER, exchange.requestId);
       return response;
     } catch (error) {
       const connectError = ConnectError.from(error);

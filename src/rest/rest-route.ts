@@ -178,5 +178,7 @@ function serverTimeoutMs(request: HttpRequest): number | undefined {
 }
 
 function send(response: HttpResponse, outcome: Outcome, requestId: string): void {
-  sendRestAnswer(response, outcome, { ...(outcome.allow === undefined ? {} : { allow: outcome.allow }), [REQUEST_ID_HEADER]: requestId });
+  if (outcome.allow !== undefined) response.setHeader("allow", outcome.allow);
+  response.setHeader(REQUEST_ID_HEADER, requestId);
+  sendRestAnswer(response, outcome);
 }
