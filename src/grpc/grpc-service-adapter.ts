@@ -9,10 +9,10 @@ import { openExchange, type Exchange } from "../observability/exchange.js";
 import type { RpcRecorder } from "../observability/rpc-recorder.js";
 import type { UnaryCaller } from "../rpc/invoke-unary.js";
 import { overloaded, type InFlight } from "../limits/in-flight.js";
-import { toConnectError, undecodableRequest, withErrorInfo } from "../services/errors.js";
+import { undecodableRequest, withErrorInfo } from "../services/errors.js";
 import { withCallSignal } from "../store/call-signal.js";
 import { grpcHandlerContext, type GrpcCall, type GrpcHandlerContext } from "./grpc-handler-context.js";
-import { grpcStatusOf } from "./grpc-status.js";
+import { grpcFailure, grpcStatusOf } from "./grpc-status.js";
 import { grpcUnaryHandler } from "./grpc-unary-call.js";
 
 // Serves a protocol-neutral service implementation (the ServiceImpl objects
@@ -162,13 +162,7 @@ function createMethodCall(
       finish(state, 0);
     },
     fail(error, state, call) {
-      const { deadline } = state.context;
-      const connectError =
-        deadline !== undefined && Date.now() >= deadline
-          ? new ConnectError("The deadline passed before the call completed", Code.DeadlineExceeded)
-          : call.cancelled
-            ? new ConnectError("The client cancelled the call", Code.Canceled)
-            : toConnectError(error, onInternalError);
+      const connectError = grpcFailure(error, state.context.deadline, call.cancelled, onInternalError);
       finish(state, connectError.code);
       const metadata = new grpc.Metadata();
       metadata.set(REQUEST_ID_HEADER, state.exchange.requestId);

@@ -1,8 +1,9 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
-import type { ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { Metadata, type StatusObject, type status as Status } from "@grpc/grpc-js";
 import { StatusSchema } from "../gen/google/rpc/status_pb.js";
+import { toConnectError } from "../services/errors.js";
 
 const DETAILS_KEY = "grpc-status-details-bin";
 
@@ -31,4 +32,16 @@ export function grpcStatusOf(error: ConnectError, extra?: Metadata): Partial<Sta
   }
   // connect's Code and gRPC's status numbers are the same.
   return { code: error.code as number as Status, details: error.rawMessage, metadata };
+}
+
+/**
+ * The status a failed grpc-js call ends with: DEADLINE_EXCEEDED once its
+ * deadline (ms since the epoch) has passed and CANCELLED once its client
+ * went away, whatever the implementation threw as it gave up; else what it
+ * threw, as every protocol maps it.
+ */
+export function grpcFailure(error: unknown, deadline: number | undefined, cancelled: boolean, onInternalError: (error: unknown) => void): ConnectError {
+  if (deadline !== undefined && Date.now() >= deadline) return new ConnectError("The deadline passed before the call completed", Code.DeadlineExceeded);
+  if (cancelled) return new ConnectError("The client cancelled the call", Code.Canceled);
+  return toConnectError(error, onInternalError);
 }

@@ -5,9 +5,9 @@ import { REQUEST_ID_HEADER, requestIdOf } from "../http-primitives/request-id.js
 import { EXCHANGE, openExchange, type Exchange } from "../observability/exchange.js";
 import type { RpcRecorder } from "../observability/rpc-recorder.js";
 import type { UnaryCaller } from "../rpc/invoke-unary.js";
-import { toConnectError, undecodableRequest, withErrorInfo } from "../services/errors.js";
+import { undecodableRequest, withErrorInfo } from "../services/errors.js";
 import { deadlineOf, lazyHeadersOf } from "./grpc-handler-context.js";
-import { grpcStatusOf } from "./grpc-status.js";
+import { grpcFailure, grpcStatusOf } from "./grpc-status.js";
 
 // A unary gRPC call, as grpc-js hands it over, made through the same invoker
 // and interceptors as every Connect and REST call (invoke-unary.ts). What is
@@ -29,12 +29,7 @@ export function grpcUnaryHandler(method: DescMethodUnary, { call, record, onInte
     const exchange = openExchange(record, { requestId: requestIdOf(sent), protocol: "grpc", method });
     const deadline = deadlineOf(grpcCall);
     const fail = (error: unknown) => {
-      const connectError =
-        deadline !== undefined && Date.now() >= deadline
-          ? new ConnectError("The deadline passed before the call completed", Code.DeadlineExceeded)
-          : grpcCall.cancelled
-            ? new ConnectError("The client cancelled the call", Code.Canceled)
-            : toConnectError(error, onInternalError);
+      const connectError = grpcFailure(error, deadline, grpcCall.cancelled, onInternalError);
       exchange.settle(connectError.code);
       const metadata = new grpc.Metadata();
       metadata.set(REQUEST_ID_HEADER, exchange.requestId);

@@ -17,7 +17,7 @@ import { currentCallSignal, withCallSignal } from "./call-signal.js";
 import type { Database } from "./database.js";
 import { createCallBatcher } from "./call-batcher.js";
 import { EVENT_CONVERSATION_FINISHED, EVENT_CONVERSATION_STARTED, insertConversationEvents } from "./event-outbox-sql.js";
-import { sqlTimestampFromMicros, toInterval } from "./timestamps.js";
+import { toInterval } from "./timestamps.js";
 
 export interface ConversationStoreOptions {
   /** Running conversations complete by themselves this long after they start. */
