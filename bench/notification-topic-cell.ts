@@ -48,6 +48,8 @@ interface Round {
   readonly cpuPerCallUs: Record<Variant, number>;
   /** The same for the Pub/Sub emulator's processes (on h2load's CPU), when it runs. */
   readonly emulatorCpuPerCallUs: Record<Variant, number>;
+  /** Every Postgres process's CPU (the cluster serves nothing else while the bench runs). */
+  readonly postgresCpuPerCallUs: Record<Variant, number>;
   /** How long the relay took, after the topic cell, to empty the outbox. */
   readonly drainSeconds: number;
 }
@@ -93,10 +95,12 @@ export async function benchNotificationTopic(options: NotificationTopicCellOptio
       const results = {} as Record<Variant, LoadResult>;
       const cpuPerCallUs = {} as Record<Variant, number>;
       const emulatorCpuPerCallUs = {} as Record<Variant, number>;
+      const postgresCpuPerCallUs = {} as Record<Variant, number>;
       let drainSeconds = 0;
       for (const variant of order) {
         const cpuBefore = await cpuSeconds([service.pid]);
         const emulatorCpuBefore = await cpuSeconds(emulatorPids);
+        const postgresCpuBefore = await postgresCpuSeconds();
         results[variant] = await h2load(`${baseUrl}/google.cloud.dialogflow.v2.Conversations/CreateConversation`, bodies[variant], {
           connections: options.connections,
           streams: options.streams,
@@ -109,11 +113,12 @@ export async function benchNotificationTopic(options: NotificationTopicCellOptio
         const calls = results[variant].rps * (options.seconds + 1);
         cpuPerCallUs[variant] = (1e6 * ((await cpuSeconds([service.pid])) - cpuBefore)) / calls;
         emulatorCpuPerCallUs[variant] = (1e6 * ((await cpuSeconds(emulatorPids)) - emulatorCpuBefore)) / calls;
+        postgresCpuPerCallUs[variant] = (1e6 * cpuSince(postgresCpuBefore, await postgresCpuSeconds())) / calls;
         console.log(
-          `round ${round} create ${variant.padEnd(20)} ${results[variant].rps.toFixed(0).padStart(7)} rps  p50 ${results[variant].p50.toFixed(2)} ms  p99 ${results[variant].p99.toFixed(2)} ms  CPU ${cpuPerCallUs[variant].toFixed(0).padStart(4)} µs/call (emulator ${emulatorCpuPerCallUs[variant].toFixed(0)})`,
+          `round ${round} create ${variant.padEnd(20)} ${results[variant].rps.toFixed(0).padStart(7)} rps  p50 ${results[variant].p50.toFixed(2)} ms  p99 ${results[variant].p99.toFixed(2)} ms  CPU ${cpuPerCallUs[variant].toFixed(0).padStart(4)} µs/call (emulator ${emulatorCpuPerCallUs[variant].toFixed(0)}, Postgres ${postgresCpuPerCallUs[variant].toFixed(0)})`,
         );
       }
-      rounds.push({ round, results, cpuPerCallUs, emulatorCpuPerCallUs, drainSeconds });
+      rounds.push({ round, results, cpuPerCallUs, emulatorCpuPerCallUs, postgresCpuPerCallUs, drainSeconds });
     }
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
     return report(rounds, options, publishing, metrics);
@@ -172,6 +177,24 @@ async function cpuSeconds(pids: readonly (number | undefined)[]): Promise<number
   return ticks / CLOCK_TICKS;
 }
 
+/** CPU seconds so far of each Postgres process, by pid. */
+async function postgresCpuSeconds(): Promise<Map<number, number>> {
+  const seconds = new Map<number, number>();
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    if ((await readFile(`/proc/${entry}/comm`, "utf8").catch(() => "")).trim() !== "postgres") continue;
+    seconds.set(Number(entry), await cpuSeconds([Number(entry)]));
+  }
+  return seconds;
+}
+
+/** CPU seconds between two readings; a process that started in between counts from zero, one that ended is lost. */
+function cpuSince(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let seconds = 0;
+  for (const [pid, now] of after) seconds += now - (before.get(pid) ?? 0);
+  return seconds;
+}
+
 /** Processes whose command line names `host`'s port: the emulator's gcloud and java. */
 async function processesNaming(host: string): Promise<number[]> {
   const port = host.split(":")[1] ?? host;
@@ -202,15 +225,16 @@ function report(rounds: readonly Round[], options: NotificationTopicCellOptions,
   const lines = [
     `CreateConversation, c=${options.connections * options.streams} (${options.connections} connections x ${options.streams} streams), ${options.seconds} s cells; events ${publishing}`,
     "",
-    "| round | no topic rps | notification topic rps | ratio | p99 ms (no topic / topic) | service CPU µs/call (no topic / topic) | emulator CPU µs/call (topic) | relay drained the topic cell's events in |",
-    "|---|---|---|---|---|---|---|---|",
+    "| round | no topic rps | notification topic rps | ratio | p99 ms (no topic / topic) | service CPU µs/call (no topic / topic) | emulator CPU µs/call (topic) | Postgres CPU µs/call (no topic / topic) | relay drained the topic cell's events in |",
+    "|---|---|---|---|---|---|---|---|---|",
     ...rounds.map(
       (r, i) =>
-        `| ${r.round} | ${r.results["no topic"].rps.toFixed(0)} | ${r.results["notification topic"].rps.toFixed(0)} | ${ratios[i]!.toFixed(2)} | ${r.results["no topic"].p99.toFixed(1)} / ${r.results["notification topic"].p99.toFixed(1)} | ${r.cpuPerCallUs["no topic"].toFixed(0)} / ${r.cpuPerCallUs["notification topic"].toFixed(0)} | ${r.emulatorCpuPerCallUs["notification topic"].toFixed(0)} | ${r.drainSeconds.toFixed(1)} s |`,
+        `| ${r.round} | ${r.results["no topic"].rps.toFixed(0)} | ${r.results["notification topic"].rps.toFixed(0)} | ${ratios[i]!.toFixed(2)} | ${r.results["no topic"].p99.toFixed(1)} / ${r.results["notification topic"].p99.toFixed(1)} | ${r.cpuPerCallUs["no topic"].toFixed(0)} / ${r.cpuPerCallUs["notification topic"].toFixed(0)} | ${r.emulatorCpuPerCallUs["notification topic"].toFixed(0)} | ${r.postgresCpuPerCallUs["no topic"].toFixed(0)} / ${r.postgresCpuPerCallUs["notification topic"].toFixed(0)} | ${r.drainSeconds.toFixed(1)} s |`,
     ),
     "",
     `ratio per round: median ${median.toFixed(2)}, min ${sorted[0]!.toFixed(2)}, max ${sorted[sorted.length - 1]!.toFixed(2)}; all topic cells / all no-topic cells ${(total("notification topic") / total("no topic")).toFixed(2)} (target >= 0.90); events_published_total ${published}`,
     `service CPU per call, no topic / topic, per round: median ${medianOf(cpuRatios).toFixed(2)}, min ${Math.min(...cpuRatios).toFixed(2)}, max ${Math.max(...cpuRatios).toFixed(2)}; medians ${medianOf(rounds.map((r) => r.cpuPerCallUs["no topic"])).toFixed(0)} / ${medianOf(rounds.map((r) => r.cpuPerCallUs["notification topic"])).toFixed(0)} µs`,
+    `Postgres CPU per call (all its processes), medians, no topic / topic: ${medianOf(rounds.map((r) => r.postgresCpuPerCallUs["no topic"])).toFixed(0)} / ${medianOf(rounds.map((r) => r.postgresCpuPerCallUs["notification topic"])).toFixed(0)} µs`,
   ];
   return lines.join("\n");
 }
