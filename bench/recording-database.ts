@@ -15,7 +15,6 @@ export function recordingDatabase(inner: Database): Database & { last(): Recorde
     },
     poolStats: () => inner.poolStats?.() ?? { total: 0, idle: 0, waiting: 0 },
     transaction: (work) => inner.transaction(work),
-    listen: (channel, onNotify, onError) => inner.listen(channel, onNotify, onError),
     close: () => inner.close(),
     last() {
       if (last === undefined) throw new Error("no statement recorded yet");

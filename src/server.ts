@@ -38,6 +38,7 @@ import { inFlightInterceptor } from "./limits/in-flight-interceptor.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits/limits.js";
 import { startSweeper } from "./lifecycle/sweeper.js";
 import { startEventRelay } from "./events/event-relay.js";
+import { watchOutboxWrites } from "./store/outbox-writes.js";
 import { createPubSubPublisher } from "./events/pubsub-publisher.js";
 import { createMetrics } from "./observability/metrics.js";
 import { createOpsRoute } from "./observability/ops-routes.js";
@@ -123,6 +124,8 @@ export interface EventsOptions {
   readonly missingTopicSeconds: number;
   /** How often the outbox bound is enforced and the backlog measured (5 s when not given); tests shorten it. */
   readonly upkeepMs?: number;
+  /** How often the relay looks for events it was not woken for: retries falling due, a stopped replica's (1 s when not given). */
+  readonly pollMs?: number;
 }
 
 export interface Server {
@@ -135,7 +138,9 @@ export interface Server {
 
 /** Migrates the database, then serves every protocol on one port. */
 export async function startServer(options: ServerOptions): Promise<Server> {
-  const { database } = options;
+  // Statements that write conversation events wake the relay below.
+  const outbox = watchOutboxWrites(options.database);
+  const { database } = outbox;
   await migrate(database);
   if (options.bootstrap !== undefined || options.bootstrapFulfillments !== undefined) {
     await loadBootstrap(database, options.bootstrap ?? [], options.bootstrapFulfillments);
@@ -321,7 +326,9 @@ export async function startServer(options: ServerOptions): Promise<Server> {
           outboxMax: options.events.outboxMax,
           missingTopicSeconds: options.events.missingTopicSeconds,
           upkeepMs: options.events.upkeepMs,
+          pollMs: options.events.pollMs,
         });
+  if (relay !== undefined) outbox.onWritten(() => relay.wake());
   return {
     port: listener.port,
     database,

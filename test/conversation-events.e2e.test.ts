@@ -97,6 +97,24 @@ describe.skipIf(unavailable !== undefined)(`conversation events on Pub/Sub${unav
     expect(messages[0]!.name).toMatch(new RegExp(`^${name}/messages/`));
   });
 
+  it("publishes each event as the statement that wrote it commits, not at the relay's next poll", async () => {
+    // A server of its own, whose relay would find the events only long after the test's time is up, but for being woken.
+    const eager = await startTestServer({ events: { ...events(emulator.host), pollMs: 600_000 } });
+    try {
+      const on = createClients("grpc", eager.baseUrl);
+      const topic = await newTopic();
+      const profile = await profileWith(topic.name, undefined, on);
+      const conversation = await on.conversations.createConversation({ parent, conversation: { conversationProfile: profile.name } });
+      const participant = await on.participants.createParticipant({ parent: conversation.name, participant: { role: 3 } });
+      await on.participants.analyzeContent({ participant: participant.name, input: { case: "textInput", value: { text: "Hello", languageCode: "en-US" } } });
+      await on.conversations.completeConversation({ name: conversation.name });
+      const received = await receive(topic.subscription, 3);
+      expect(received.map(typeOf)).toEqual(["CONVERSATION_STARTED", "NEW_MESSAGE", "CONVERSATION_FINISHED"]);
+    } finally {
+      await eager.stop();
+    }
+  }, 60_000);
+
   it("publishes a NEW_MESSAGE for each of many turns sent at once (stored together by one statement)", async () => {
     const topic = await newTopic();
     const profile = await profileWith(topic.name);

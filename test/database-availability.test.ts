@@ -17,7 +17,6 @@ function scriptedDatabase() {
         pending.push({ answer: () => resolve([]), fail: () => reject(new StoreUnavailableError("the database is unavailable: gone")) });
       }),
     transaction: () => Promise.reject(new Error("not used")),
-    listen: () => Promise.reject(new Error("not used")),
     close: async () => {},
   };
   return { database, pending };

@@ -23,42 +23,42 @@ export interface EventRelayOptions {
    * After a batch that was neither empty nor full, how long events may gather
    * before the next claim. A batch costs four statements and a Publish request
    * whatever its size, so under load events go in fewer, bigger batches; an
-   * event alone still goes as soon as its NOTIFY arrives.
+   * event alone still goes as soon as the relay is woken for it.
    */
   readonly gatherMs?: number;
-  /** How often to look for events without being woken (retries falling due, a lost LISTEN). */
+  /** How often to look for events without being woken: retries falling due, and events of a replica that stopped before relaying them. */
   readonly pollMs?: number;
   /** How often to enforce the bound and measure the backlog. */
   readonly upkeepMs?: number;
 }
 
 export interface EventRelay {
+  /** A statement of this process committed events (store/outbox-writes.ts): relay them now, or with the batch being gathered. */
+  wake(): void;
   /** Stops relaying: publishes under way count as failed (retried by whoever relays next); nothing is drained. */
   stop(): Promise<void>;
 }
 
-const CHANNEL = "conversation_events";
-
 /**
- * Relays the outbox to Pub/Sub until stopped: woken by the outbox's NOTIFY
- * (migration 009) as a change commits, and by a poll for retries. Any number
+ * Relays the outbox to Pub/Sub until stopped: woken by this process's
+ * statements that wrote events, and by a poll for everything else. Any number
  * of relays may share a database (see store/event-outbox.ts).
  */
 export function startEventRelay(options: EventRelayOptions): EventRelay {
   const { database, log, metrics } = options;
   const batchSize = options.batchSize ?? 500;
   const pollMs = options.pollMs ?? 1000;
-  const gatherMs = options.gatherMs ?? 20;
+  const gatherMs = options.gatherMs ?? 100;
   const stopping = new AbortController();
   let woken = false;
-  // Ends a pause early: `wake` on a NOTIFY (or stop), `interrupt` on stop only.
+  // Ends a pause early: `wake` when woken (or on stop), `interrupt` on stop only.
   let wake: (() => void) | undefined;
   let interrupt: (() => void) | undefined;
   const nudge = () => {
     woken = true;
     wake?.();
   };
-  const pause = (ms: number, byNotify: boolean) =>
+  const pause = (ms: number, byWake: boolean) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
       timer.unref();
@@ -66,28 +66,9 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
         clearTimeout(timer);
         resolve();
       };
-      if (byNotify) wake = end;
+      if (byWake) wake = end;
       else interrupt = end;
-    }).finally(() => (byNotify ? (wake = undefined) : (interrupt = undefined)));
-
-  let unlisten: (() => Promise<void>) | undefined;
-  const listen = async (): Promise<void> => {
-    if (stopping.signal.aborted) return;
-    try {
-      unlisten = await database.listen(CHANNEL, nudge, (error) => {
-        unlisten = undefined;
-        // The database's own availability line (warn, once an outage) says why; this is detail.
-        log.debug({ err: error }, "events relay: lost its LISTEN connection; polling until it is back");
-        setTimeout(() => void listen(), pollMs).unref();
-      });
-      if (stopping.signal.aborted) await unlisten();
-      // Events written while nobody listened.
-      nudge();
-    } catch {
-      setTimeout(() => void listen(), pollMs).unref();
-    }
-  };
-  if (options.publish) void listen();
+    }).finally(() => (byWake ? (wake = undefined) : (interrupt = undefined)));
 
   const relay = async (): Promise<void> => {
     let failures = 0;
@@ -127,13 +108,13 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
   upkeep.unref();
 
   return {
+    wake: nudge,
     async stop() {
       stopping.abort();
       clearInterval(upkeep);
       interrupt?.();
       nudge();
       await running;
-      await unlisten?.();
       await options.publisher.close();
     },
   };

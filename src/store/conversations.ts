@@ -16,7 +16,7 @@ import { conversationListPage, conversationListStatement, type ListedRow } from 
 import { currentCallSignal, withCallSignal } from "./call-signal.js";
 import type { Database } from "./database.js";
 import { createCallBatcher } from "./call-batcher.js";
-import { EVENT_CONVERSATION_FINISHED, EVENT_CONVERSATION_STARTED, insertConversationEvents } from "./event-outbox-sql.js";
+import { EVENT_CONVERSATION_FINISHED, EVENT_CONVERSATION_STARTED, eventsWrittenBy, insertConversationEvents } from "./event-outbox-sql.js";
 import { toInterval } from "./timestamps.js";
 
 export interface ConversationStoreOptions {
@@ -87,6 +87,7 @@ function profileSnapshot(table: string): string {
 // of held_until on the locked row, so no number gets two holders.
 const CREATE = {
   name: "conversation_create",
+  writesEvents: true,
   text: `
 WITH profile AS (
   SELECT agent <> '' AS has_agent,
@@ -127,6 +128,7 @@ WITH profile AS (
 SELECT (SELECT has_agent FROM profile) AS has_agent, (SELECT has_numbers FROM profile) AS has_numbers,
   (SELECT phone_number FROM number) AS assigned_number,
   EXISTS (SELECT 1 FROM conversations WHERE project = $2 AND location = $3 AND id = $4) AS taken,
+  ${eventsWrittenBy("started")},
   ${CONVERSATION_COLUMNS}
 FROM (VALUES (1)) AS one LEFT JOIN inserted ON true`,
 };
@@ -142,6 +144,7 @@ FROM (VALUES (1)) AS one LEFT JOIN inserted ON true`,
 //   wait on each other in one order and cannot deadlock.
 const CREATE_MANY = {
   name: "conversation_create_many",
+  writesEvents: true,
   text: `
 WITH request AS (
   SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[]) WITH ORDINALITY
@@ -201,7 +204,8 @@ WITH request AS (
 ), started AS (
   ${insertConversationEvents(EVENT_CONVERSATION_STARTED, "inserted")}
 )
-SELECT asked.key_index, asked.has_agent, asked.has_numbers, number.phone_number AS assigned_number, asked.taken, created.*
+SELECT asked.key_index, asked.has_agent, asked.has_numbers, number.phone_number AS assigned_number, asked.taken,
+  ${eventsWrittenBy("started")}, created.*
 FROM asked
 LEFT JOIN number ON number.key_index = asked.key_index
 LEFT JOIN LATERAL (
@@ -264,6 +268,7 @@ const MAX_GET_BATCH = 128;
 // for every complete, of a completed conversation too (as Google documents).
 const COMPLETE = {
   name: "conversation_complete",
+  writesEvents: true,
   text: `
 WITH completed AS (
   UPDATE conversations SET end_time = COALESCE(end_time, LEAST(now(), start_time + $1::interval))
@@ -275,7 +280,7 @@ WITH completed AS (
 ), finished AS (
   ${insertConversationEvents(EVENT_CONVERSATION_FINISHED, "completed")}
 )
-SELECT ${CONVERSATION_COLUMNS} FROM completed`,
+SELECT ${CONVERSATION_COLUMNS}, ${eventsWrittenBy("finished")} FROM completed`,
 };
 
 /** What CREATE returns: the new row (all NULL when nothing was inserted) and why not. */

@@ -52,8 +52,6 @@ export function watchAvailability(database: Database, onChange: (change: Availab
       return observe(() => database.query<Row>(statement, values));
     },
     transaction: (work) => observe(() => database.transaction(work)),
-    // A connection of its own, outside the pool: its faults are the listener's to report.
-    listen: (channel, onNotify, onError) => database.listen(channel, onNotify, onError),
     poolStats: database.poolStats?.bind(database),
     close: () => database.close(),
   };

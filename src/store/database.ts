@@ -6,6 +6,8 @@
 export interface Statement {
   readonly name?: string;
   readonly text: string;
+  /** Writes conversation events: its rows say how many in EVENTS_WRITTEN's column (see outbox-writes.ts). */
+  readonly writesEvents?: boolean;
 }
 
 export interface Queryable {
@@ -24,12 +26,6 @@ export interface Database extends Queryable {
   readonly statementCount: number;
   /** Connections of the pool, for metrics; absent when there is no pool (embedded). */
   poolStats?(): { total: number; idle: number; waiting: number };
-  /**
-   * Calls `onNotify` on every NOTIFY on `channel`, over a connection of its
-   * own (outside the pool), until the returned function is called. A lost
-   * connection is told to `onError` once and not replaced: listen again.
-   */
-  listen(channel: string, onNotify: () => void, onError: (error: unknown) => void): Promise<() => Promise<void>>;
   /** Runs `work` in one transaction; used for migrations and the events relay, never on a request path. */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -37,7 +37,6 @@ export async function createEmbeddedDatabase(options: EmbeddedDatabaseOptions): 
       return pool.query<Row>(statement, values);
     },
     transaction: (work) => pool.transaction(work),
-    listen: (channel, onNotify, onError) => pool.listen(channel, onNotify, onError),
     poolStats: () => pool.poolStats?.() ?? { total: 0, idle: 0, waiting: 0 },
     async close() {
       await pool.close();

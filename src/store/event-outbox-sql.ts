@@ -27,9 +27,18 @@ export interface EventSource {
   readonly orderBy?: string;
 }
 
+/** The column of a statement's rows that says how many events it wrote (see outbox-writes.ts). */
+export const EVENTS_WRITTEN = "events_written";
+
+/** The select-list item that gives EVENTS_WRITTEN: the rows `cte` (an insertEvents CTE) returned. Its statement is marked `writesEvents`. */
+export function eventsWrittenBy(cte: string): string {
+  return `(SELECT count(*) FROM ${cte})::int AS ${EVENTS_WRITTEN}`;
+}
+
 /**
  * An INSERT of one `eventType` event per row of the source whose profile
- * names a topic for it; rows of profiles without one write nothing.
+ * names a topic for it; rows of profiles without one write nothing. It
+ * returns a row per event, which eventsWrittenBy counts.
  */
 export function insertEvents(eventType: number, source: EventSource): string {
   const { config } = source;
@@ -38,7 +47,8 @@ export function insertEvents(eventType: number, source: EventSource): string {
     COALESCE(${config} ->> 'messageFormat', ''), ${source.message ?? "NULL"}
   FROM ${source.from}
   WHERE COALESCE(${config} ->> 'topic', '') <> ''${source.orderBy === undefined ? "" : `
-  ORDER BY ${source.orderBy}`}`;
+  ORDER BY ${source.orderBy}`}
+  RETURNING 1`;
 }
 
 /** insertEvents over the rows a CTE returned whole from `conversations` (RETURNING *). */

@@ -8,7 +8,7 @@ import { EFFECTIVE_END_TIME, IS_VISIBLE } from "./conversation-row.js";
 import { createCallBatcher } from "./call-batcher.js";
 import { currentCallSignal, withCallSignal } from "./call-signal.js";
 import type { Database } from "./database.js";
-import { EVENT_NEW_MESSAGE, insertEvents } from "./event-outbox-sql.js";
+import { EVENT_NEW_MESSAGE, eventsWrittenBy, insertEvents } from "./event-outbox-sql.js";
 import { MESSAGE_COLUMNS, toMessage, type MessageRow } from "./message-row.js";
 import { conversationNotFound, conversationNotInProgress, participantNotFound } from "./participants.js";
 import { sqlTimestampFromMicros, toInterval } from "./timestamps.js";
@@ -95,6 +95,7 @@ const ROLE_END_USER = 3;
 // the first's row; it reports no row, and the store asks once more.
 const ADD_TURN = {
   name: "message_add_turn",
+  writesEvents: true,
   text: `WITH conversation AS (
   SELECT conversation_stage, ${EFFECTIVE_END_TIME} IS NULL AS in_progress,
     initial_profile -> 'humanAgentAssistantConfig' AS assistant_config,
@@ -128,7 +129,7 @@ const ADD_TURN = {
     message: "to_jsonb(inserted) - 'automated_reply'",
   })}
 )
-SELECT conversation.*, (SELECT role FROM participant) AS role, EXISTS (SELECT 1 FROM earlier) AS repeated, turn.*
+SELECT conversation.*, (SELECT role FROM participant) AS role, EXISTS (SELECT 1 FROM earlier) AS repeated, ${eventsWrittenBy("event")}, turn.*
 FROM (VALUES (1)) AS one
 LEFT JOIN conversation ON true
 LEFT JOIN (SELECT * FROM inserted UNION ALL SELECT * FROM earlier) AS turn ON true`,
@@ -144,6 +145,7 @@ LEFT JOIN (SELECT * FROM inserted UNION ALL SELECT * FROM earlier) AS turn ON tr
 // any tie in the transcript.
 const ADD_TURNS = {
   name: "message_add_turns",
+  writesEvents: true,
   text: `WITH turn AS (
   SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) WITH ORDINALITY
     AS turn (project, location, conversation_id, participant_id, message_id, content, language_code, key_index)
@@ -188,7 +190,7 @@ const ADD_TURNS = {
   })}
 )
 SELECT decided.key_index, decided.conversation_stage, decided.in_progress, decided.assistant_config, decided.agent, decided.role,
-  false AS repeated, inserted.id, inserted.participant_id, inserted.participant_role, inserted.content, inserted.language_code,
+  false AS repeated, ${eventsWrittenBy("event")}, inserted.id, inserted.participant_id, inserted.participant_role, inserted.content, inserted.language_code,
   inserted.create_micros, inserted.automated_reply
 FROM decided LEFT JOIN inserted ON inserted.project = decided.project AND inserted.location = decided.location
   AND inserted.conversation_id = decided.conversation_id AND inserted.id = decided.message_id`,
@@ -203,6 +205,7 @@ const MAX_TURN_BATCH = 64;
 // $5 the reply's ID, $6 its text, $7 its language, $8 the record.
 const ADD_AUTOMATED_REPLY = {
   name: "message_add_automated_reply",
+  writesEvents: true,
   text: `WITH conversation AS (
   SELECT initial_profile -> 'newMessageEventNotificationConfig' AS message_events
   FROM conversations WHERE project = $1 AND location = $2 AND id = $3
@@ -229,7 +232,7 @@ const ADD_AUTOMATED_REPLY = {
     message: "to_jsonb(inserted)",
   })}
 )
-SELECT * FROM inserted`,
+SELECT *, ${eventsWrittenBy("event")} FROM inserted`,
 };
 
 type Nullable<Row> = { [Key in keyof Row]: Row[Key] | null };

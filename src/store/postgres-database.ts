@@ -80,31 +80,6 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
     poolStats() {
       return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
     },
-    async listen(channel, onNotify, onError) {
-      const client = new pg.Client({ connectionString: options.url });
-      let ended = false;
-      const fail = (error: unknown) => {
-        if (ended) return;
-        ended = true;
-        void client.end().catch(() => {});
-        onError(error);
-      };
-      client.on("error", fail);
-      client.on("end", () => fail(new Error("the listening connection ended")));
-      client.on("notification", onNotify);
-      try {
-        await client.connect();
-        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      } catch (error) {
-        ended = true;
-        await client.end().catch(() => {});
-        return rethrow(error);
-      }
-      return async () => {
-        ended = true;
-        await client.end().catch(() => {});
-      };
-    },
     async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
       const client = await checkOut(pool).catch(rethrow);
       try {

@@ -1,5 +1,5 @@
 import type { Database } from "./database.js";
-import { EVENT_CONVERSATION_FINISHED, insertConversationEvents } from "./event-outbox-sql.js";
+import { EVENT_CONVERSATION_FINISHED, eventsWrittenBy, insertConversationEvents } from "./event-outbox-sql.js";
 import { toInterval } from "./timestamps.js";
 
 // Background upkeep, safe with any number of replicas sweeping at once: each
@@ -13,6 +13,7 @@ const BATCH = 1000;
 // their CONVERSATION_FINISHED events.
 const COMPLETE_EXPIRED = {
   name: "sweep_complete_expired",
+  writesEvents: true,
   text: `WITH completed AS (
   UPDATE conversations SET end_time = start_time + $1::interval
   WHERE ctid IN (
@@ -25,7 +26,7 @@ const COMPLETE_EXPIRED = {
 ), finished AS (
   ${insertConversationEvents(EVENT_CONVERSATION_FINISHED, "completed")}
 )
-SELECT 1 FROM completed`,
+SELECT ${eventsWrittenBy("finished")} FROM completed`,
 };
 
 // Deletes up to $2 messages of conversations that ended longer ago than the
