@@ -21,7 +21,7 @@ export interface EventRelayOptions {
   readonly batchSize?: number;
   /**
    * After a batch that was neither empty nor full, how long events may gather
-   * before the next claim. A batch costs four statements and a Publish request
+   * before the next claim. A batch costs three statements and a Publish request
    * whatever its size, so under load events go in fewer, bigger batches; an
    * event alone still goes as soon as the relay is woken for it.
    */

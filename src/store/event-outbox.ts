@@ -33,40 +33,51 @@ export interface OutboxBacklog {
   readonly oldestSeconds: number;
 }
 
-// Each conversation's first pending event only, so a conversation's events go
-// out one after another, in order: a later one is not taken while an earlier
-// one exists, locked by another relay or waiting for its retry. An earlier
-// event committed after this snapshot was taken has a smaller id only if it
-// came from another conversation (see migration 009).
+// Claims each conversation's first pending event only, so a conversation's
+// events go out one after another, in order: a later one is not taken while
+// an earlier one exists, claimed by another relay or waiting for its retry. An
+// earlier event committed after this snapshot was taken has a smaller id only
+// if it came from another conversation (see migration 009).
+//
+// The claim is the delete: the rows stay, locked, until the transaction ends,
+// so other relays skip them (SKIP LOCKED) and a relay that dies gives them
+// back with its connection. A published event then costs no statement and no
+// row write of its own; one that failed is written back as it was (REQUEUE).
 const CLAIM = {
   name: "outbox_claim",
-  text: `SELECT id, project, location, conversation_id AS "conversationId", event_type AS "eventType", topic,
-  message_format AS "messageFormat", message, attempts,
-  extract(epoch FROM now() - missing_topic_since)::float8 AS "missingTopicSeconds"
-FROM event_outbox AS e
-WHERE next_attempt_time <= now()
-  AND NOT EXISTS (SELECT 1 FROM event_outbox AS earlier
-    WHERE earlier.project = e.project AND earlier.location = e.location AND earlier.conversation_id = e.conversation_id AND earlier.id < e.id)
-ORDER BY id
-LIMIT $1
-FOR UPDATE OF e SKIP LOCKED`,
+  text: `DELETE FROM event_outbox
+WHERE id IN (
+  SELECT id FROM event_outbox AS e
+  WHERE next_attempt_time <= now()
+    AND NOT EXISTS (SELECT 1 FROM event_outbox AS earlier
+      WHERE earlier.project = e.project AND earlier.location = e.location AND earlier.conversation_id = e.conversation_id AND earlier.id < e.id)
+  ORDER BY id
+  LIMIT $1
+  FOR UPDATE SKIP LOCKED
+)
+RETURNING id, project, location, conversation_id AS "conversationId", event_type AS "eventType", topic,
+  message_format AS "messageFormat", message, attempts, create_time::text AS "createTime", missing_topic_since::text AS "missingTopicSince",
+  extract(epoch FROM now() - missing_topic_since)::float8 AS "missingTopicSeconds"`,
 };
 
-// Settles one batch: published and dropped events go, failed ones wait for
-// their retry ($3, $4, $5 in step).
-const SETTLE = {
-  name: "outbox_settle",
-  text: `WITH gone AS (
-  DELETE FROM event_outbox WHERE id = ANY($1::int8[])
-), retried AS (
-  UPDATE event_outbox AS e SET attempts = e.attempts + 1,
-    next_attempt_time = now() + make_interval(secs => r.retry_ms / 1000.0),
-    missing_topic_since = CASE WHEN r.missing THEN COALESCE(e.missing_topic_since, now()) END
-  FROM unnest($2::int8[], $3::float8[], $4::bool[]) AS r(id, retry_ms, missing)
-  WHERE e.id = r.id
-)
-SELECT 1`,
+// Writes failed events back under their own ids (so their conversations keep
+// their order), to be retried after $1's retry_ms.
+const REQUEUE = {
+  name: "outbox_requeue",
+  text: `INSERT INTO event_outbox (id, project, location, conversation_id, event_type, topic, message_format, message,
+  create_time, attempts, next_attempt_time, missing_topic_since)
+SELECT id, project, location, conversation_id, event_type, topic, message_format, message,
+  create_time, attempts + 1, now() + make_interval(secs => retry_ms / 1000.0),
+  CASE WHEN missing THEN COALESCE(missing_topic_since, now()) END
+FROM jsonb_to_recordset($1::jsonb) AS r(id int8, project text, location text, conversation_id text, event_type int2, topic text,
+  message_format text, message jsonb, create_time timestamptz, attempts int4, missing_topic_since timestamptz, retry_ms float8, missing bool)`,
 };
+
+/** A claimed event, with what REQUEUE needs to write it back. */
+interface ClaimedEvent extends OutboxEvent {
+  readonly createTime: string;
+  readonly missingTopicSince: string | null;
+}
 
 // The bound: everything older than the newest $1 events goes. The id of the
 // first event past the bound is found by walking the primary key backwards.
@@ -83,30 +94,49 @@ const BACKLOG = {
 FROM event_outbox`,
 };
 
-/** In one transaction: claims up to `limit` events, lets `publish` decide each, and settles them. */
+/** In one transaction: claims up to `limit` events, lets `publish` decide each, and writes back those that failed. */
 export async function relayBatch(
   database: Database,
   limit: number,
   publish: (events: readonly OutboxEvent[]) => Promise<readonly PublishOutcome[]>,
 ): Promise<readonly PublishOutcome[]> {
   return database.transaction(async (tx) => {
-    const events = await tx.query<OutboxEvent>(CLAIM, [limit]);
+    const events = await tx.query<ClaimedEvent>(CLAIM, [limit]);
     if (events.length === 0) return [];
+    // The delete returns its rows in no particular order.
+    events.sort((a, b) => a.id - b.id);
     const outcomes = await publish(events);
-    await settle(tx, outcomes);
+    await requeueFailed(tx, events, outcomes);
     return outcomes;
   });
 }
 
-async function settle(tx: Queryable, outcomes: readonly PublishOutcome[]): Promise<void> {
-  const done = outcomes.filter((outcome) => outcome.kind !== "failed").map((outcome) => outcome.id);
-  const failed = outcomes.filter((outcome) => outcome.kind === "failed");
-  await tx.query(SETTLE, [
-    done,
-    failed.map((outcome) => outcome.id),
-    failed.map((outcome) => outcome.retryAfterMs),
-    failed.map((outcome) => outcome.missingTopic),
-  ]);
+async function requeueFailed(tx: Queryable, events: readonly ClaimedEvent[], outcomes: readonly PublishOutcome[]): Promise<void> {
+  const failed = new Map<number, { retryAfterMs: number; missingTopic: boolean }>();
+  for (const outcome of outcomes) if (outcome.kind === "failed") failed.set(outcome.id, outcome);
+  if (failed.size === 0) return;
+  const rows = events.flatMap((event) => {
+    const failure = failed.get(event.id);
+    if (failure === undefined) return [];
+    return [
+      {
+        id: event.id,
+        project: event.project,
+        location: event.location,
+        conversation_id: event.conversationId,
+        event_type: event.eventType,
+        topic: event.topic,
+        message_format: event.messageFormat,
+        message: event.message,
+        create_time: event.createTime,
+        attempts: event.attempts,
+        missing_topic_since: event.missingTopicSince,
+        retry_ms: failure.retryAfterMs,
+        missing: failure.missingTopic,
+      },
+    ];
+  });
+  await tx.query(REQUEUE, [JSON.stringify(rows)]);
 }
 
 /** Drops the oldest events past `max`; how many went. */
