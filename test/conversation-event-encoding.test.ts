@@ -1,7 +1,8 @@
-import { fromBinary, fromJsonString } from "@bufbuild/protobuf";
+import { fromBinary, fromJsonString, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { ConversationEventSchema, ConversationEvent_Type } from "../src/gen/google/cloud/dialogflow/v2/conversation_event_pb.js";
 import { encodeConversationEvent, toConversationEvent } from "../src/events/conversation-event.js";
+import { encodeConversationEventBinary } from "../src/events/conversation-event-binary.js";
 import { retryDelayMs } from "../src/events/publish-events.js";
 import { PUBSUB_REQUEST_LIMITS, splitIntoPublishRequests } from "../src/events/publish-requests.js";
 import { pubsubTopicName } from "../src/events/pubsub-topic.js";
@@ -115,16 +116,53 @@ describe("the event a subscriber receives", () => {
 
   it.each(["", "PROTO", "1", "MESSAGE_FORMAT_UNSPECIFIED"])("is the binary ConversationEvent for message_format %j (PROTO is the default)", (format) => {
     const event = toConversationEvent(newMessage);
-    const data = encodeConversationEvent(event, format);
+    const data = encodeConversationEvent({ ...newMessage, messageFormat: format });
     expect(fromBinary(ConversationEventSchema, data)).toEqual(event);
     expect(() => JSON.parse(new TextDecoder().decode(data))).toThrow();
   });
 
   it.each(["JSON", "2"])("is proto3 JSON for message_format %j (by name, or by number from a bootstrap file)", (format) => {
     const event = toConversationEvent(newMessage);
-    const text = new TextDecoder().decode(encodeConversationEvent(event, format));
+    const text = new TextDecoder().decode(encodeConversationEvent({ ...newMessage, messageFormat: format }));
     const json = JSON.parse(text) as Record<string, unknown>;
     expect(json).toMatchObject({ conversation: "projects/p/locations/europe-west1/conversations/c-1", type: "NEW_MESSAGE", newMessagePayload: { content: "Hello" } });
     expect(fromJsonString(ConversationEventSchema, text)).toEqual(event);
+  });
+});
+
+describe("the binary event written from its outbox row", () => {
+  // Strings of every width UTF-8 has, and the empty string (left out, as toBinary leaves it out).
+  const texts = ["", "a", "Hello, I need help", "é", "日本語のテキスト", "emoji 😀 here", "x".repeat(200), "\u0000\u007f\u0080\u07ff\u0800\uffff"];
+  const rows: OutboxEvent[] = [];
+  for (const [index, text] of texts.entries()) {
+    const base = { ...started, id: index, project: `project-${text.length}`, location: index % 2 === 0 ? "global" : "us-central1", conversationId: `c-${index}` };
+    for (const eventType of [1, 2, 3, 4, 5, 0, 200]) rows.push({ ...base, eventType });
+    for (const role of [0, 1, 2, 3]) {
+      for (const micros of [0, 1, 999_999, 1_000_000, 1_700_000_000_123_456, 4_102_444_800_000_000]) {
+        rows.push({
+          ...base,
+          eventType: ConversationEvent_Type.NEW_MESSAGE,
+          message: { id: `m-${index}`, participant_id: role === 2 && index % 3 === 0 ? "" : `p-${role}`, participant_role: role, content: text, language_code: texts[(index + 1) % texts.length]!, create_micros: micros },
+        });
+      }
+    }
+  }
+
+  it(`is toBinary's bytes, for ${rows.length} rows of every event type, role, width of text and time`, () => {
+    for (const row of rows) {
+      const reference = toBinary(ConversationEventSchema, toConversationEvent(row));
+      expect(Buffer.from(encodeConversationEventBinary(row)!).equals(Buffer.from(reference)), JSON.stringify(row)).toBe(true);
+    }
+  });
+
+  it("leaves to toBinary what it does not write: a time before 1970, a negative or out-of-range number", () => {
+    const message = newMessage.message as Record<string, unknown>;
+    expect(encodeConversationEventBinary({ ...newMessage, message: { ...message, create_micros: -1 } })).toBeUndefined();
+    expect(encodeConversationEventBinary({ ...newMessage, message: { ...message, participant_role: -1 } })).toBeUndefined();
+    expect(encodeConversationEventBinary({ ...started, eventType: -3 })).toBeUndefined();
+    expect(encodeConversationEventBinary({ ...started, eventType: 2 ** 60 })).toBeUndefined();
+    // And the event a subscriber gets for such a row is still the message's binary form.
+    const early = { ...newMessage, message: { ...message, create_micros: -1_500_000 } };
+    expect(Buffer.from(encodeConversationEvent(early)).equals(Buffer.from(toBinary(ConversationEventSchema, toConversationEvent(early))))).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import { ConversationEventSchema, type ConversationEvent } from "../gen/google/c
 import { CONVERSATIONS, formatResourceName } from "../domain/names.js";
 import type { OutboxEvent } from "../store/event-outbox.js";
 import { toMessage, type MessageRow } from "../store/message-row.js";
+import { encodeConversationEventBinary } from "./conversation-event-binary.js";
 
 const NEW_MESSAGE = 5;
 
@@ -20,8 +21,8 @@ export function toConversationEvent(event: OutboxEvent): ConversationEvent {
 }
 
 /** The Pub/Sub message data: proto3 JSON when the profile asks for JSON, else the binary message (Google's default, PROTO). */
-export function encodeConversationEvent(event: ConversationEvent, messageFormat: string): Uint8Array {
+export function encodeConversationEvent(event: OutboxEvent): Uint8Array {
   // The profile's JSON spells the enum by name; a bootstrap file may give its number.
-  if (messageFormat === "JSON" || messageFormat === "2") return new TextEncoder().encode(toJsonString(ConversationEventSchema, event));
-  return toBinary(ConversationEventSchema, event);
+  if (event.messageFormat === "JSON" || event.messageFormat === "2") return new TextEncoder().encode(toJsonString(ConversationEventSchema, toConversationEvent(event)));
+  return encodeConversationEventBinary(event) ?? toBinary(ConversationEventSchema, toConversationEvent(event));
 }

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { EventMetrics } from "../observability/metrics.js";
 import type { OutboxEvent, PublishOutcome } from "../store/event-outbox.js";
-import { encodeConversationEvent, toConversationEvent } from "./conversation-event.js";
+import { encodeConversationEvent } from "./conversation-event.js";
 import { PUBSUB_REQUEST_LIMITS, splitIntoPublishRequests } from "./publish-requests.js";
 import { isMissingTopic, type EventPublisher } from "./pubsub-publisher.js";
 import { pubsubTopicName } from "./pubsub-topic.js";
@@ -77,7 +77,7 @@ function groupByTopic(events: readonly OutboxEvent[], options: PublishEventsOpti
     }
     let data: Uint8Array;
     try {
-      data = encodeConversationEvent(toConversationEvent(event), event.messageFormat);
+      data = encodeConversationEvent(event);
     } catch (error) {
       // A row the encoder refuses is our bug; it waits like an unpublished event rather than stalling the batch.
       options.log.warn({ ...about(event), err: error }, "conversation event not encoded; retrying");
