@@ -80,7 +80,8 @@ for (const cell of CELLS) {
   if (!(CELL_NAMES as readonly string[]).includes(cell)) throw new Error(`BENCH_CELLS: unknown cell ${cell}; the cells are ${CELL_NAMES.join(", ")}`);
 }
 const SELECTED = OPERATIONS.filter((operation) => CELLS.has(operation));
-// BENCH_CPU_PROF=<dir>: the one-worker service writes a CPU profile there (node --cpu-prof) when it stops.
+// BENCH_CPU_PROF=<dir>: the one-worker service writes a CPU profile there (node --cpu-prof) when it stops,
+// and the primary-key peer one in <dir>/primary-key-peer.
 const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF;
 // GetConversation over HTTP/1.1 (64 connections, a call in flight on each), Connect JSON and REST,
 // against connect-node answering a constant on HTTP/1.1: the ceiling of those paths.
@@ -228,7 +229,9 @@ async function main(): Promise<void> {
     await launch("grpc-js no-op", ["bench/grpc-noop-server.ts"], {});
     const peerEnv = { DATABASE_URL: databaseUrl, STATEMENTS: JSON.stringify(statements), POOL_SIZE: String(peerPoolSize) };
     await launch(PEER, ["bench/grpc-pg-peer.ts"], peerEnv);
-    if (WITH_PRIMARY_KEY_PEER) await launch(PRIMARY_KEY_PEER, ["bench/grpc-pg-peer.ts"], { ...peerEnv, PEER: "primary-key" });
+    // BENCH_CPU_PROF profiles the primary-key peer too, to set the service's profile against a hand-written server's.
+    const peerProfiled = CPU_PROFILE_DIR === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", join(CPU_PROFILE_DIR, "primary-key-peer")];
+    if (WITH_PRIMARY_KEY_PEER) await launch(PRIMARY_KEY_PEER, ["bench/grpc-pg-peer.ts"], { ...peerEnv, PEER: "primary-key" }, SERVER_CPU, undefined, peerProfiled);
     // On the embedded default the service started first: it starts the database.
     if (!EMBEDDED) for (const workers of WORKERS) await launchService(workers, ["--database-url", databaseUrl]);
     if (BASELINE_DIR !== undefined) {
