@@ -83,6 +83,7 @@ const SELECTED = OPERATIONS.filter((operation) => CELLS.has(operation));
 // BENCH_CPU_PROF=<dir>: the one-worker service writes a CPU profile there (node --cpu-prof) when it stops,
 // and the primary-key peer one in <dir>/primary-key-peer.
 const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF;
+const cpuProfileFlags = (dir: string | undefined): string[] => (dir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", dir]);
 // GetConversation over HTTP/1.1 (64 connections, a call in flight on each), Connect JSON and REST,
 // against connect-node answering a constant on HTTP/1.1: the ceiling of those paths.
 const HTTP1_OPERATIONS = ["connect get", "rest get"] as const;
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
     const args = [join(checkout, "dist/main.js"), "--port", String(port), ...database, "--sweep-interval", "0", "--database-pool-size", String(poolSize)];
     if (workers > 1) args.push("--workers", String(workers));
     // One worker shares CPU 1 with the other servers; more workers get both CPUs (with h2load on CPU 0).
-    const profiled = workers === 1 && CPU_PROFILE_DIR !== undefined ? ["--cpu-prof", "--cpu-prof-dir", CPU_PROFILE_DIR] : [];
+    const profiled = workers === 1 ? cpuProfileFlags(CPU_PROFILE_DIR) : [];
     const label = checkout !== "." ? BASELINE : workers === 1 ? "service" : `service, ${workers} workers`;
     await launch(label, args, { LOG_LEVEL: "info" }, workers === 1 ? SERVER_CPU : "0,1", port, [...(await startNodeFlags()), ...profiled]);
   };
@@ -230,7 +231,7 @@ async function main(): Promise<void> {
     const peerEnv = { DATABASE_URL: databaseUrl, STATEMENTS: JSON.stringify(statements), POOL_SIZE: String(peerPoolSize) };
     await launch(PEER, ["bench/grpc-pg-peer.ts"], peerEnv);
     // BENCH_CPU_PROF profiles the primary-key peer too, to set the service's profile against a hand-written server's.
-    const peerProfiled = CPU_PROFILE_DIR === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", join(CPU_PROFILE_DIR, "primary-key-peer")];
+    const peerProfiled = cpuProfileFlags(CPU_PROFILE_DIR === undefined ? undefined : join(CPU_PROFILE_DIR, "primary-key-peer"));
     if (WITH_PRIMARY_KEY_PEER) await launch(PRIMARY_KEY_PEER, ["bench/grpc-pg-peer.ts"], { ...peerEnv, PEER: "primary-key" }, SERVER_CPU, undefined, peerProfiled);
     // On the embedded default the service started first: it starts the database.
     if (!EMBEDDED) for (const workers of WORKERS) await launchService(workers, ["--database-url", databaseUrl]);
