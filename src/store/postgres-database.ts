@@ -112,9 +112,25 @@ async function runQuery<Row>(
   rethrow: (error: unknown) => never,
 ): Promise<Row[]> {
   try {
-    const result = await target.query({ name: statement.name, text: statement.text, values: values as unknown[] });
+    const result = await target.query(queryConfig(statement, values));
     return result.rows as Row[];
   } catch (error) {
     return rethrow(error);
   }
+}
+
+// pg copies every own property of a query config on every query (its
+// cloneQueryConfig, slow for any object). A statement's fixed fields sit on a
+// prototype made once per statement, so the copy is of `values` alone.
+const statementConfigs = new WeakMap<Statement, pg.QueryConfig>();
+
+function queryConfig(statement: Statement, values: readonly unknown[]): pg.QueryConfig {
+  let fixed = statementConfigs.get(statement);
+  if (fixed === undefined) {
+    fixed = statement.name === undefined ? { text: statement.text } : { name: statement.name, text: statement.text };
+    statementConfigs.set(statement, fixed);
+  }
+  const config = Object.create(fixed) as pg.QueryConfig;
+  config.values = values as unknown[];
+  return config;
 }
