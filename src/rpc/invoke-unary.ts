@@ -3,6 +3,7 @@ import { UNCANCELLABLE } from "../store/call-signal.js";
 import {
   Code,
   ConnectError,
+  createContextKey,
   createContextValues,
   type ContextValues,
   type HandlerContext,
@@ -64,45 +65,35 @@ type AnyFn = Parameters<Interceptor>[0];
 // setTimeout fires at once past this; such a deadline (24 days) is no deadline.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+// What the innermost function needs of its call besides the request: the chain
+// is built once per method, so what differs per call travels in the call's
+// context values, which every interceptor passes on.
+interface CallState {
+  readonly protocolName: string;
+  /** Date.now() at which the caller's deadline passes, if it set one. */
+  readonly deadline: number | undefined;
+}
+
+const CALL_STATE = createContextKey<CallState>({ protocolName: "rest", deadline: undefined }, { description: "the in-process call's protocol and deadline" });
+
 /** Calls go through `interceptors`, outermost first, as connect-node runs them. */
 export function createUnaryCaller(served: readonly ServedImplementation[], interceptors: readonly Interceptor[]): UnaryCaller {
-  const functions = new Map<DescMethod, MethodFunction>();
+  const chains = new Map<DescMethod, AnyFn>();
   for (const { service, implementation } of served) {
-    for (const method of service.methods) functions.set(method, methodFunction(service, method, implementation));
+    for (const method of service.methods) {
+      let next = innermostFunction(method, methodFunction(service, method, implementation));
+      for (let i = interceptors.length - 1; i >= 0; i--) next = (interceptors[i] as Interceptor)(next);
+      chains.set(method, next);
+    }
   }
   return (method, input, call) => {
-    const protocolName = call.protocolName ?? "rest";
-    const impl = functions.get(method);
-    if (impl === undefined) return Promise.reject(new ConnectError(`${method.parent.typeName} is not served`, Code.Unimplemented));
+    const chain = chains.get(method);
+    if (chain === undefined) return Promise.reject(new ConnectError(`${method.parent.typeName} is not served`, Code.Unimplemented));
     const { timeoutMs } = call;
     const enforced = timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS && call.atDeadline !== "transport";
     const abort = call.abort ?? (enforced ? new AbortController() : undefined);
-    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    const responseHeader = new Headers();
-    const responseTrailer = new Headers();
-    const innermost: AnyFn = async (request) => {
-      // Only unary methods are called here; an interceptor that turned the call into a stream is a bug.
-      if (request.stream) throw new ConnectError(`${method.name} is unary`, Code.Internal);
-      const context: HandlerContext = {
-        method,
-        service: method.parent,
-        signal: request.signal,
-        timeoutMs: () => (deadline === undefined ? undefined : deadline - Date.now()),
-        requestMethod: request.requestMethod,
-        requestHeader: request.header,
-        responseHeader,
-        responseTrailer,
-        protocolName,
-        values: request.contextValues,
-        url: request.url,
-      };
-      const output = await impl(request.message, context);
-      // Implementations may answer with a partial message (MessageInitShape), as connect allows.
-      const message = isMessage(output, method.output) ? output : create(method.output, output as never);
-      return { stream: false, message, method, service: method.parent, header: responseHeader, trailer: responseTrailer };
-    };
-    let next = innermost;
-    for (let i = interceptors.length - 1; i >= 0; i--) next = (interceptors[i] as Interceptor)(next);
+    const contextValues = call.contextValues ?? createContextValues();
+    contextValues.set(CALL_STATE, { protocolName: call.protocolName ?? "rest", deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs });
     const request: UnaryRequest = {
       stream: false,
       message: input,
@@ -112,12 +103,40 @@ export function createUnaryCaller(served: readonly ServedImplementation[], inter
       url: call.url,
       signal: abort?.signal ?? UNCANCELLABLE,
       header: call.header,
-      contextValues: call.contextValues ?? createContextValues(),
+      contextValues,
     };
     // A unary request is answered with the unary response the innermost function makes.
-    const answer = next(request) as Promise<UnaryResponse>;
+    const answer = chain(request) as Promise<UnaryResponse>;
     if (!enforced || abort === undefined) return answer;
     return call.atDeadline === "abort" ? abortedAtDeadline(answer, abort, timeoutMs) : answeredByDeadline(answer, abort, timeoutMs);
+  };
+}
+
+/** The end of a method's chain: the implementation, called with the context connect-node would give it. */
+function innermostFunction(method: DescMethod, impl: MethodFunction): AnyFn {
+  return async (request) => {
+    // Only unary methods are called here; an interceptor that turned the call into a stream is a bug.
+    if (request.stream) throw new ConnectError(`${method.name} is unary`, Code.Internal);
+    const { protocolName, deadline } = request.contextValues.get(CALL_STATE);
+    const responseHeader = new Headers();
+    const responseTrailer = new Headers();
+    const context: HandlerContext = {
+      method,
+      service: method.parent,
+      signal: request.signal,
+      timeoutMs: () => (deadline === undefined ? undefined : deadline - Date.now()),
+      requestMethod: request.requestMethod,
+      requestHeader: request.header,
+      responseHeader,
+      responseTrailer,
+      protocolName,
+      values: request.contextValues,
+      url: request.url,
+    };
+    const output = await impl(request.message, context);
+    // Implementations may answer with a partial message (MessageInitShape), as connect allows.
+    const message = isMessage(output, method.output) ? output : create(method.output, output as never);
+    return { stream: false, message, method: request.method, service: request.service, header: responseHeader, trailer: responseTrailer };
   };
 }
 
