@@ -13,6 +13,7 @@ import { EXCHANGE } from "../observability/exchange.js";
 import { abortWhenCallerLeaves } from "../http-primitives/caller-left.js";
 import { requestPath, type HttpRequest, type HttpResponse } from "../http-primitives/http-request.js";
 import type { UnaryCaller } from "../rpc/invoke-unary.js";
+import { responseBinary } from "../rpc/response-binary.js";
 import { connectUnaryError } from "../rpc/wire-errors.js";
 import { restatedError } from "./refused-requests.js";
 
@@ -134,7 +135,7 @@ async function serve(
       contextValues,
       atDeadline: "abort",
     });
-    body = serialization.getO(binary).serialize(result.message);
+    body = binary ? responseBinary(method.output, result.message) : serialization.getO(false).serialize(result.message);
     result.header.set("content-type", binary ? "application/proto" : "application/json");
     header = trailerMux(result.header, result.trailer);
   } catch (caught) {

@@ -1,10 +1,11 @@
-import { fromBinary, toBinary, type DescMethodUnary } from "@bufbuild/protobuf";
+import { fromBinary, type DescMethodUnary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { REQUEST_ID_HEADER, requestIdOf } from "../http-primitives/request-id.js";
 import { EXCHANGE, openExchange, type Exchange } from "../observability/exchange.js";
 import type { RpcRecorder } from "../observability/rpc-recorder.js";
 import type { UnaryCaller } from "../rpc/invoke-unary.js";
+import { responseBinary } from "../rpc/response-binary.js";
 import { undecodableRequest, withErrorInfo } from "../services/errors.js";
 import { deadlineOf, lazyHeadersOf } from "./grpc-handler-context.js";
 import { grpcFailure, grpcStatusOf } from "./grpc-status.js";
@@ -68,7 +69,7 @@ export function grpcUnaryHandler(method: DescMethodUnary, { call, record, onInte
     }).then((response) => {
       let bytes: Uint8Array;
       try {
-        bytes = toBinary(method.output, response.message);
+        bytes = responseBinary(method.output, response.message);
       } catch (error) {
         fail(error);
         return;
