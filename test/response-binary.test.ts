@@ -1,9 +1,14 @@
 import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { GetConversationRequestSchema } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { TimestampSchema } from "@bufbuild/protobuf/wkt";
 import {
+  ConversationPhoneNumberSchema,
   ConversationSchema,
+  Conversation_ContextReferenceSchema,
+  Conversation_GeneratorContextSchema,
   Conversation_LifecycleState,
+  Conversation_TelephonyConnectionInfoSchema,
   ListConversationsResponseSchema,
   type Conversation,
 } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
@@ -91,14 +96,19 @@ describe("a Conversation's bytes", () => {
     const base = randomConversation(7);
     const unknown = create(ConversationSchema, base);
     unknown.$unknown = [{ no: 99, wireType: 2, data: new Uint8Array([3, 1, 2, 3]) }];
+    const variant = (change: (conversation: Conversation) => void) => {
+      const conversation = create(ConversationSchema, base);
+      change(conversation);
+      return conversation;
+    };
     const cases: Conversation[] = [
-      create(ConversationSchema, { ...base, lifecycleState: -1 as Conversation_LifecycleState }),
-      create(ConversationSchema, { ...base, conversationStage: 2 ** 31 - 1 }),
-      create(ConversationSchema, { ...base, startTime: { seconds: -62_135_596_800n, nanos: 0 } }),
-      create(ConversationSchema, { ...base, phoneNumber: { phoneNumber: "+1", countryCode: -5 } }),
-      create(ConversationSchema, { ...base, telephonyConnectionInfo: { dialedNumber: "+15550000000" } }),
-      create(ConversationSchema, { ...base, ingestedContextReferences: { k: { createTime: { seconds: 5n } } } }),
-      create(ConversationSchema, { ...base, initialGeneratorContexts: { g: { generatorType: 1 } } }),
+      variant((c) => (c.lifecycleState = -1 as Conversation_LifecycleState)),
+      variant((c) => (c.conversationStage = 2 ** 31 - 1)),
+      variant((c) => (c.startTime = create(TimestampSchema, { seconds: -62_135_596_800n }))),
+      variant((c) => (c.phoneNumber = create(ConversationPhoneNumberSchema, { phoneNumber: "+1", countryCode: -5 }))),
+      variant((c) => (c.telephonyConnectionInfo = create(Conversation_TelephonyConnectionInfoSchema, { dialedNumber: "+15550000000" }))),
+      variant((c) => (c.ingestedContextReferences = { k: create(Conversation_ContextReferenceSchema, { createTime: { seconds: 5n } }) })),
+      variant((c) => (c.initialGeneratorContexts = { g: create(Conversation_GeneratorContextSchema, { generatorType: 1 }) })),
       unknown,
     ];
     for (const conversation of cases) expectToBinarysBytes(conversation);
