@@ -27,10 +27,9 @@ export interface Http2Timeouts {
  *   stream would otherwise hold it open forever).
  */
 export function limitHttp2Session(session: ServerHttp2Session, timeouts: Http2Timeouts): void {
-  const openRequests = openRequestsOf(timeouts);
   const firstStream = setTimeout(() => session.destroy(), timeouts.requestTimeoutMs);
   session.once("stream", () => clearTimeout(firstStream));
-  session.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number) => limitRequest(stream, headers, flags, timeouts, openRequests));
+  session.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number) => limitRequest(stream, headers, flags, timeouts));
   session.setTimeout(timeouts.idleTimeoutMs, () => {
     if (session.closed) return;
     // GOAWAY: Node destroys the session by itself once its streams have ended.
@@ -41,65 +40,19 @@ export function limitHttp2Session(session: ServerHttp2Session, timeouts: Http2Ti
   session.once("close", () => clearTimeout(firstStream));
 }
 
-function limitRequest(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, timeouts: Http2Timeouts, openRequests: OpenRequests): void {
+function limitRequest(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, timeouts: Http2Timeouts): void {
   // HEADERS with END_STREAM (a GET, a Connect GET) is a whole request already.
   if ((flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0) return;
+  const resetIfOpen = () => {
+    if (!hasRequestEnded(stream)) stream.close(constants.NGHTTP2_CANCEL);
+  };
   if (timeouts.streamingRequestPaths.has(headers[":path"] ?? "")) {
     // Node restarts a stream's timer on every frame it reads or writes.
-    stream.setTimeout(timeouts.requestTimeoutMs, () => {
-      if (!hasRequestEnded(stream)) stream.close(constants.NGHTTP2_CANCEL);
-    });
+    stream.setTimeout(timeouts.requestTimeoutMs, resetIfOpen);
     return;
   }
-  openRequests.add(stream);
-}
-
-// The streams whose request has not been seen whole yet, of every session of
-// one server, looked at by one sweep. A timer and a close listener per stream
-// cost every call more than the sweep does: a stream whose request has ended
-// by the next look is simply let go, and a stream is reset at most a sweep's
-// interval after its request timeout.
-interface OpenRequests {
-  add(stream: ServerHttp2Stream): void;
-}
-
-const openRequestsByTimeouts = new WeakMap<Http2Timeouts, OpenRequests>();
-
-function openRequestsOf(timeouts: Http2Timeouts): OpenRequests {
-  let open = openRequestsByTimeouts.get(timeouts);
-  if (open === undefined) {
-    open = sweptRequests(timeouts.requestTimeoutMs);
-    openRequestsByTimeouts.set(timeouts, open);
-  }
-  return open;
-}
-
-function sweptRequests(timeoutMs: number): OpenRequests {
-  // Often enough that an ended stream is not held long and a reset is not late by much.
-  const sweepMs = Math.max(10, Math.min(100, timeoutMs / 4));
-  const dueAt = new Map<ServerHttp2Stream, number>();
-  let sweep: NodeJS.Timeout | undefined;
-  const look = () => {
-    const now = performance.now();
-    for (const [stream, due] of dueAt) {
-      if (hasRequestEnded(stream)) dueAt.delete(stream);
-      else if (now >= due) {
-        dueAt.delete(stream);
-        stream.close(constants.NGHTTP2_CANCEL);
-      }
-    }
-    if (dueAt.size === 0) {
-      clearInterval(sweep);
-      sweep = undefined;
-    }
-  };
-  return {
-    add(stream) {
-      dueAt.set(stream, performance.now() + timeoutMs);
-      // Nothing to look at, nothing keeps the process up: the sweep runs only while streams wait.
-      sweep ??= setInterval(look, sweepMs).unref();
-    },
-  };
+  const timer = setTimeout(resetIfOpen, timeouts.requestTimeoutMs);
+  stream.once("close", () => clearTimeout(timer));
 }
 
 // remoteClose is nghttp2's view: the client sent END_STREAM, whether or not the handler has read that far.
