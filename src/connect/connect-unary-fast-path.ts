@@ -14,6 +14,7 @@ import { abortWhenCallerLeaves } from "../http-primitives/caller-left.js";
 import { requestPath, type HttpRequest, type HttpResponse } from "../http-primitives/http-request.js";
 import type { UnaryCaller } from "../rpc/invoke-unary.js";
 import { responseBinary } from "../rpc/response-binary.js";
+import { responseJson } from "../rpc/response-json.js";
 import { connectUnaryError } from "../rpc/wire-errors.js";
 import { restatedError } from "./refused-requests.js";
 
@@ -22,7 +23,9 @@ import { restatedError } from "./refused-requests.js";
 // DOMException when the call ends. The common case, a POST of an
 // uncompressed JSON or protobuf message with a usable deadline or none, is
 // served here instead, through the same interceptors (createUnaryCaller) and
-// with connect's own serializers, limits, error encoding and compression, so
+// with connect's own request parsing, limits, error encoding and compression;
+// the answer is written as every transport writes it (rpc/response-binary.ts,
+// rpc/response-json.ts), byte for byte what connect's serializers write, so
 // clients see what connect-node would send. Anything else (GET, compressed
 // bodies, other content types or protocol versions, streams) is left to
 // connect-node.
@@ -58,6 +61,8 @@ const BINARY_OF_CONTENT_TYPE = new Map([
   ["application/json; charset=utf-8", false],
   ["application/proto", true],
 ]);
+
+const utf8 = new TextEncoder();
 
 // setTimeout fires at once past this; connect-node does the same, so such deadlines stay with it.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -135,7 +140,7 @@ async function serve(
       contextValues,
       atDeadline: "abort",
     });
-    body = binary ? responseBinary(method.output, result.message) : serialization.getO(false).serialize(result.message);
+    body = binary ? responseBinary(method.output, result.message) : utf8.encode(JSON.stringify(responseJson(method.output, result.message)));
     result.header.set("content-type", binary ? "application/proto" : "application/json");
     header = trailerMux(result.header, result.trailer);
   } catch (caught) {

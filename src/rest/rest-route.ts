@@ -1,4 +1,4 @@
-import { fromJson, toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { fromJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import { requestError } from "../services/errors.js";
 import { abortWhenCallerLeaves } from "../http-primitives/caller-left.js";
@@ -7,6 +7,7 @@ import type { RequestTarget } from "../http-primitives/request-target.js";
 import { REQUEST_ID_HEADER, settleRequestId } from "../http-primitives/request-id.js";
 import { EXCHANGE } from "../observability/exchange.js";
 import type { UnaryCaller } from "../rpc/invoke-unary.js";
+import { responseJson } from "../rpc/response-json.js";
 import type { HttpBinding } from "./http-bindings.js";
 import { decodePathField } from "./path-field.js";
 import { addQueryParameters, parseBody, setFieldPath, snakeToCamel } from "./request-json.js";
@@ -142,7 +143,7 @@ async function serve(
   });
   // Google's clients ask for enums as numbers with $alt=json;enum-encoding=int.
   const enumAsInteger = (query.get("$alt") ?? "").includes("enum-encoding=int");
-  return { httpStatus: 200, code: 0, body: toJson(method.output, result.message, { enumAsInteger }) };
+  return { httpStatus: 200, code: 0, body: responseJson(method.output, result.message, { enumAsInteger }) };
 }
 
 /** The body as text; undefined as soon as it grows past `max` (the rest is not read). */

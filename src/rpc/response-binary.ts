@@ -17,7 +17,7 @@ import { ConversationProfileSchema, type ConversationProfile } from "../gen/goog
 // shared by many conversations (frozen, see store/conversation-row.ts) is
 // encoded once. The fields go in the order toBinary writes them, with proto3's
 // rules for what is left out, so the bytes are toBinary's
-// (test/response-binary.test.ts); a value outside what is written here (a
+// (test/response-encoding.test.ts); a value outside what is written here (a
 // negative number, unknown fields, the fields the store never sets) goes to
 // toBinary.
 

@@ -1,4 +1,4 @@
-import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary, toJson, type MessageInitShape } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { GetConversationRequestSchema } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { TimestampSchema } from "@bufbuild/protobuf/wkt";
@@ -13,6 +13,7 @@ import {
   type Conversation,
 } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { responseBinary } from "../src/rpc/response-binary.js";
+import { responseJson } from "../src/rpc/response-json.js";
 import { toConversation, type ConversationRow } from "../src/store/conversation-row.js";
 
 // Conversations are written field by field; the bytes must be toBinary's for
@@ -139,5 +140,46 @@ describe("a page of conversations' bytes", () => {
     const page = create(ListConversationsResponseSchema, { conversations: [create(ConversationSchema, randomConversation(3))] });
     page.$unknown = [{ no: 50, wireType: 0, data: new Uint8Array([150, 1]) }];
     expect(responseBinary(ListConversationsResponseSchema, page)).toEqual(toBinary(ListConversationsResponseSchema, page));
+  });
+});
+
+describe("a response's JSON", () => {
+  const sameText = <Desc extends Parameters<typeof toJson>[0]>(schema: Desc, message: Parameters<typeof toJson<Desc>>[1]) => {
+    for (const enumAsInteger of [false, true]) {
+      expect(JSON.stringify(responseJson(schema, message, { enumAsInteger }))).toBe(JSON.stringify(toJson(schema, message, { enumAsInteger })));
+    }
+  };
+
+  it("is toJson's, key for key, for conversations as the store makes them and for any other", () => {
+    for (let seed = 1; seed <= 500; seed++) {
+      const stored = toConversation(storedRow(seed), { project: "p", location: "global" });
+      sameText(ConversationSchema, stored);
+      // Twice: the second time from the kept JSON of the snapshot.
+      sameText(ConversationSchema, stored);
+      sameText(ConversationSchema, create(ConversationSchema, randomConversation(seed)));
+    }
+  });
+
+  it("keeps toJson's order around a shared snapshot when the maps after it are set", () => {
+    const stored = toConversation(storedRow(4), { project: "p", location: "global" });
+    const withMaps = create(ConversationSchema, {
+      ...stored,
+      ingestedContextReferences: { k: create(Conversation_ContextReferenceSchema, { languageCode: "de" }) },
+      initialGeneratorContexts: { g: create(Conversation_GeneratorContextSchema, { generatorType: 1 }) },
+    });
+    expect(Object.isFrozen(withMaps.initialConversationProfile)).toBe(true);
+    sameText(ConversationSchema, withMaps);
+  });
+
+  it("is toJson's for pages, empty or not, with a page token or none", () => {
+    for (let seed = 1; seed <= 100; seed++) {
+      const { int, pick } = generator(seed);
+      const conversations = Array.from({ length: int(4) }, (_, index) => toConversation(storedRow(seed * 10 + index), { project: "p", location: "global" }));
+      sameText(ListConversationsResponseSchema, create(ListConversationsResponseSchema, { conversations, nextPageToken: pick(TEXTS) }));
+    }
+  });
+
+  it("is unchanged for a message that is not a conversation", () => {
+    sameText(GetConversationRequestSchema, create(GetConversationRequestSchema, { name: "projects/p/conversations/c" }));
   });
 });
