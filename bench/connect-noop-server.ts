@@ -1,5 +1,5 @@
 // The ceiling of the Connect and REST paths: connect-node on an HTTP/1.1
-// server answering GetConversation with a fixed Conversation, no database,
+// server answering GetConversation and CreateConversation with a fixed Conversation, no database,
 // nothing else. Prints "PORT <n>".
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,5 +14,5 @@ const reply = create(ConversationSchema, {
   conversationStage: 2,
   startTime: { seconds: 1_790_000_000n, nanos: 123_000 },
 });
-const server = createServer(connectNodeAdapter({ routes: (router) => router.service(Conversations, { getConversation: () => reply }) }));
+const server = createServer(connectNodeAdapter({ routes: (router) => router.service(Conversations, { getConversation: () => reply, createConversation: () => reply }) }));
 server.listen(0, "127.0.0.1", () => console.log(`PORT ${(server.address() as AddressInfo).port}`));

@@ -86,7 +86,7 @@ const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const cpuProfileFlags = (dir: string | undefined): string[] => (dir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", dir]);
 // GetConversation over HTTP/1.1 (64 connections, a call in flight on each), Connect JSON and REST,
 // against connect-node answering a constant on HTTP/1.1: the ceiling of those paths.
-const HTTP1_OPERATIONS = ["connect get", "rest get"] as const;
+const HTTP1_OPERATIONS = ["connect get", "rest get", "connect create", "rest create"] as const;
 type Http1Operation = (typeof HTTP1_OPERATIONS)[number];
 const HTTP1_CONNECTIONS = Number(process.env.BENCH_HTTP1_CONNECTIONS ?? (ONE_CALL ? 1 : 64));
 const CONNECT_NOOP = "connect-node no-op";
@@ -243,7 +243,7 @@ async function main(): Promise<void> {
     const service = targets.find((target) => target.label === "service");
     if (service === undefined) throw new Error("BENCH_WORKERS must include 1: the HTTP/1.1 cells load the one-worker service");
     const baseline = targets.filter((target) => target.label === BASELINE);
-    const http1Cells = CELLS.has("http1") ? await http1Requests(names[0] ?? "") : [];
+    const http1Cells = CELLS.has("http1") ? await http1Requests(names[0] ?? "", parent, profile) : [];
     for (const cell of http1Cells) {
       for (const target of cell.targets === "both" ? [...http1Targets, service] : [service]) await checkHttp1(target.port, cell);
     }
@@ -385,19 +385,25 @@ async function writeBody(operation: Operation, message: Uint8Array): Promise<str
   return path;
 }
 
-async function http1Requests(name: string): Promise<Http1Request[]> {
-  const body = `${os.tmpdir()}/bench-connect-get-${process.pid}.json`;
-  await writeFile(body, JSON.stringify({ name }));
+async function http1Requests(name: string, parent: string, profile: string): Promise<Http1Request[]> {
+  const getBody = `${os.tmpdir()}/bench-connect-get-${process.pid}.json`;
+  await writeFile(getBody, JSON.stringify({ name }));
+  const createBody = `${os.tmpdir()}/bench-connect-create-${process.pid}.json`;
+  await writeFile(createBody, JSON.stringify({ parent, conversation: { conversationProfile: profile } }));
+  const restCreateBody = `${os.tmpdir()}/bench-rest-create-${process.pid}.json`;
+  await writeFile(restCreateBody, JSON.stringify({ conversationProfile: profile }));
+  const json = ["content-type: application/json"];
   return [
-    {
-      operation: "connect get",
-      path: "/google.cloud.dialogflow.v2.Conversations/GetConversation",
-      body,
-      headers: ["content-type: application/json"],
-      targets: "both",
-    },
+    { operation: "connect get", path: "/google.cloud.dialogflow.v2.Conversations/GetConversation", body: getBody, headers: json, targets: "both" },
     { operation: "rest get", path: `/v2/${name}`, body: undefined, headers: [], targets: "service" },
+    { operation: "connect create", path: "/google.cloud.dialogflow.v2.Conversations/CreateConversation", body: createBody, headers: json, targets: "both" },
+    { operation: "rest create", path: `/v2/${parent}/conversations`, body: restCreateBody, headers: json, targets: "service" },
   ];
+}
+
+/** The connect-node no-op cell an HTTP/1.1 operation is set against: the one answering the same method. */
+function ceilingOperation(operation: Http1Operation): Http1Operation {
+  return operation.endsWith("create") ? "connect create" : "connect get";
 }
 
 /** One call of each HTTP/1.1 request must answer 200 with a conversation before it is loaded. */
@@ -519,8 +525,8 @@ function summarize(cells: Cell[], targets: Target[]): string {
     `| HTTP/1.1 | setup | rps (median of ${ROUNDS}) | min – max | p50 ms | p99 ms | vs connect-node no-op |`,
     "|---|---|---|---|---|---|---|",
   );
-  const ceiling = medianOf(cells.filter((c) => c.operation === "connect get" && c.target === CONNECT_NOOP).map((c) => c.result.rps));
   for (const operation of HTTP1_OPERATIONS) {
+    const ceiling = medianOf(cells.filter((c) => c.operation === ceilingOperation(operation) && c.target === CONNECT_NOOP).map((c) => c.result.rps));
     for (const label of [CONNECT_NOOP, "service", BASELINE]) {
       const mine = cells.filter((c) => c.operation === operation && c.target === label);
       if (mine.length === 0) continue;
@@ -529,7 +535,7 @@ function summarize(cells: Cell[], targets: Target[]): string {
         `| ${operation} | ${label} | ${medianOf(rps).toFixed(0)} | ${Math.min(...rps).toFixed(0)} – ${Math.max(...rps).toFixed(0)} | ${medianOf(mine.map((c) => c.result.p50)).toFixed(2)} | ${medianOf(mine.map((c) => c.result.p99)).toFixed(2)} | ${(medianOf(rps) / ceiling).toFixed(2)} |`,
       );
     }
-    const ceilingOf = (round: number) => cells.find((c) => c.operation === "connect get" && c.target === CONNECT_NOOP && c.round === round)?.result.rps ?? NaN;
+    const ceilingOf = (round: number) => cells.find((c) => c.operation === ceilingOperation(operation) && c.target === CONNECT_NOOP && c.round === round)?.result.rps ?? NaN;
     const ratios = Array.from({ length: ROUNDS }, (_, i) => {
       const mine = cells.find((c) => c.operation === operation && c.target === "service" && c.round === i + 1)?.result.rps ?? NaN;
       return (mine / ceilingOf(i + 1)).toFixed(2);
