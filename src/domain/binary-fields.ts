@@ -1,6 +1,6 @@
 // Protobuf's binary form written field by field, for the few messages whose
 // encoding is on a hot path (see events/conversation-event-binary.ts and
-// rpc/conversation-binary.ts): the reflective encoder walks every field of a
+// rpc/response-binary.ts): the reflective encoder walks every field of a
 // schema, these write only what is set. Every tag here is a single byte
 // (fields 1 to 15); proto3's rules for what is left out are the caller's.
 
