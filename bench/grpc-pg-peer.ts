@@ -5,19 +5,19 @@
 // hand-written server would write (ANALYZE_CONTENT below), as the service's
 // statement also decides request_id repeats and each refusal apart.
 // PEER=primary-key makes it what a user writes by hand instead: Get selects
-// the seed's fields by primary key and Create inserts them (see
-// PRIMARY_KEY_GET and PRIMARY_KEY_CREATE below).
+// the seed's fields by primary key and Create inserts them
+// (primary-key-statements.ts).
 // Prints "PORT <n>". STATEMENTS (JSON) carries the statements.
 import { randomBytes } from "node:crypto";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import pg from "pg";
-import { ConversationSchema, Conversation_LifecycleState, GetConversationRequestSchema, ListMessagesRequestSchema, ListMessagesResponseSchema } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
+import { ConversationSchema, GetConversationRequestSchema, ListMessagesRequestSchema, ListMessagesResponseSchema } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
 import { AnalyzeContentRequestSchema, AnalyzeContentResponseSchema } from "../src/gen/google/cloud/dialogflow/v2/participant_pb.js";
 import { encodePageToken } from "../src/domain/page-token.js";
 import { toConversation, type ConversationRow } from "../src/store/conversation-row.js";
-import { timestampFromMicros } from "../src/store/timestamps.js";
 import { MESSAGE_COLUMNS, toMessage, type MessageRow } from "../src/store/message-row.js";
+import { conversationOfFields, PRIMARY_KEY_CREATE, PRIMARY_KEY_GET, type KeyedRow } from "./primary-key-statements.js";
 import type { RecordedStatement } from "./recorded-statement.js";
 
 const statements = JSON.parse(process.env.STATEMENTS ?? "{}") as Record<"get" | "create" | "messages", RecordedStatement>;
@@ -36,24 +36,6 @@ FROM conversations c JOIN participants p ON p.project = c.project AND p.location
 WHERE c.project = $1 AND c.location = $2 AND c.id = $3 AND p.id = $4 AND c.end_time IS NULL
 RETURNING ${MESSAGE_COLUMNS}`,
 };
-// What a hand-written Get selects: the fields of a seeded conversation, by primary key,
-// with the start time as exact microseconds; no time-to-live, purge window or snapshot.
-// $1 project, $2 location, $3 id.
-const PRIMARY_KEY_GET = {
-  name: "peer_primary_key_get",
-  text: `SELECT project, location, id, conversation_profile, conversation_stage, phone_number,
-  (extract(epoch FROM start_time) * 1000000)::int8 AS start_micros, (extract(epoch FROM end_time) * 1000000)::int8 AS end_micros
-FROM conversations WHERE project = $1 AND location = $2 AND id = $3`,
-};
-// What a hand-written Create inserts: those fields, the profile taken on trust, in HUMAN_ASSIST_STAGE.
-// $1 project, $2 location, $3 id, $4 profile name, $5 profile ID.
-const PRIMARY_KEY_CREATE = {
-  name: "peer_primary_key_create",
-  text: `INSERT INTO conversations (project, location, id, conversation_profile, profile_location, profile_id, conversation_stage, start_time)
-VALUES ($1, $2, $3, $4, $2, $5, 2, now())
-RETURNING project, location, id, conversation_profile, conversation_stage, phone_number,
-  (extract(epoch FROM start_time) * 1000000)::int8 AS start_micros, NULL::int8 AS end_micros`,
-};
 const PRIMARY_KEY = process.env.PEER === "primary-key";
 const PAGE_SIZE = 100;
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -61,23 +43,7 @@ const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Numb
 pool.on("error", () => undefined);
 const bytes = (value: Buffer) => value;
 const encode = (row: ConversationRow) => Buffer.from(toBinary(ConversationSchema, toConversation(row, row)));
-// A hand-written mapping of PRIMARY_KEY_GET's row.
-const encodeFields = (row: KeyedRow) =>
-  Buffer.from(
-    toBinary(
-      ConversationSchema,
-      create(ConversationSchema, {
-        name: `projects/${row.project}/locations/${row.location}/conversations/${row.id}`,
-        lifecycleState: row.end_micros === null ? Conversation_LifecycleState.IN_PROGRESS : Conversation_LifecycleState.COMPLETED,
-        conversationProfile: row.conversation_profile,
-        conversationStage: row.conversation_stage,
-        phoneNumber: row.phone_number === null ? undefined : { phoneNumber: row.phone_number },
-        startTime: timestampFromMicros(row.start_micros),
-        endTime: row.end_micros === null ? undefined : timestampFromMicros(row.end_micros),
-      }),
-    ),
-  );
-type KeyedRow = Omit<ConversationRow, "initial_profile" | "context_references">;
+const encodeFields = (row: KeyedRow) => Buffer.from(toBinary(ConversationSchema, conversationOfFields(row)));
 const fail = (callback: grpc.sendUnaryData<Buffer>) => (error: Error) => callback({ code: grpc.status.INTERNAL, details: error.message });
 
 const server = new grpc.Server();

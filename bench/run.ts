@@ -90,6 +90,8 @@ const HTTP1_OPERATIONS = ["connect get", "rest get", "connect create", "rest cre
 type Http1Operation = (typeof HTTP1_OPERATIONS)[number];
 const HTTP1_CONNECTIONS = Number(process.env.BENCH_HTTP1_CONNECTIONS ?? (ONE_CALL ? 1 : 64));
 const CONNECT_NOOP = "connect-node no-op";
+// What a user writes by hand for those paths (bench/connect-pg-peer.ts): connect-node and a primary-key statement.
+const CONNECT_PEER = "connect-node + pg peer, primary key";
 // The notification-topic cell (bench/notification-topic-cell.ts): "only" runs it alone, "0" skips it.
 const EVENTS_CELL = process.env.BENCH_EVENTS ?? (ONE_CALL || EMBEDDED ? "0" : "1");
 if (EMBEDDED && EVENTS_CELL !== "0") throw new Error("BENCH_DATABASE=embedded has no notification-topic cell: set BENCH_EVENTS=0");
@@ -111,7 +113,7 @@ interface Http1Request {
   /** A file holding the request body; undefined for a GET. */
   readonly body: string | undefined;
   readonly headers: readonly string[];
-  /** Whether the connect-node ceiling serves it too (it has no REST routes). */
+  /** Whether the connect-node servers (the no-op, the peer) serve it too (they have no REST routes). */
   readonly targets: "both" | "service";
 }
 
@@ -156,7 +158,7 @@ async function main(): Promise<void> {
     });
     children.push(child);
     const port = fixedPort ?? (await portLine(child));
-    const http1Only = label === CONNECT_NOOP;
+    const http1Only = label === CONNECT_NOOP || label === CONNECT_PEER;
     await (http1Only ? waitForHttp(port) : waitForGrpc(port));
     const target: Target = { label, port, process: child, peakRssMb: 0 };
     (http1Only ? http1Targets : targets).push(target);
@@ -170,7 +172,7 @@ async function main(): Promise<void> {
     // One worker shares CPU 1 with the other servers; more workers get both CPUs (with h2load on CPU 0).
     const profiled = workers === 1 ? cpuProfileFlags(CPU_PROFILE_DIR) : [];
     const label = checkout !== "." ? BASELINE : workers === 1 ? "service" : `service, ${workers} workers`;
-    await launch(label, args, { LOG_LEVEL: "info" }, workers === 1 ? SERVER_CPU : "0,1", port, [...(await startNodeFlags()), ...profiled]);
+    await launch(label, args, { LOG_LEVEL: "info" }, workers === 1 ? SERVER_CPU : "0,1", port, [...(await startNodeFlags(checkout)), ...profiled]);
   };
   // Peers hold no more connections than calls are in flight: on the embedded default, whose
   // max_connections follows the service's pool, the service's pool leaves room for them and pgbench.
@@ -229,10 +231,11 @@ async function main(): Promise<void> {
     await launch(CONNECT_NOOP, ["bench/connect-noop-server.ts"], {});
     await launch("grpc-js no-op", ["bench/grpc-noop-server.ts"], {});
     const peerEnv = { DATABASE_URL: databaseUrl, STATEMENTS: JSON.stringify(statements), POOL_SIZE: String(peerPoolSize) };
-    await launch(PEER, ["bench/grpc-pg-peer.ts"], peerEnv);
-    // BENCH_CPU_PROF profiles the primary-key peer too, to set the service's profile against a hand-written server's.
-    const peerProfiled = cpuProfileFlags(CPU_PROFILE_DIR === undefined ? undefined : join(CPU_PROFILE_DIR, "primary-key-peer"));
-    if (WITH_PRIMARY_KEY_PEER) await launch(PRIMARY_KEY_PEER, ["bench/grpc-pg-peer.ts"], { ...peerEnv, PEER: "primary-key" }, SERVER_CPU, undefined, peerProfiled);
+    // BENCH_CPU_PROF profiles both peers too, to set the service's profile against a hand-written server's.
+    const peerProfiled = (peer: string) => cpuProfileFlags(CPU_PROFILE_DIR === undefined ? undefined : join(CPU_PROFILE_DIR, peer));
+    await launch(PEER, ["bench/grpc-pg-peer.ts"], peerEnv, SERVER_CPU, undefined, peerProfiled("same-statement-peer"));
+    if (WITH_PRIMARY_KEY_PEER) await launch(PRIMARY_KEY_PEER, ["bench/grpc-pg-peer.ts"], { ...peerEnv, PEER: "primary-key" }, SERVER_CPU, undefined, peerProfiled("primary-key-peer"));
+    if (CELLS.has("http1")) await launch(CONNECT_PEER, ["bench/connect-pg-peer.ts"], peerEnv, SERVER_CPU, undefined, peerProfiled("connect-peer"));
     // On the embedded default the service started first: it starts the database.
     if (!EMBEDDED) for (const workers of WORKERS) await launchService(workers, ["--database-url", databaseUrl]);
     if (BASELINE_DIR !== undefined) {
@@ -322,8 +325,9 @@ async function main(): Promise<void> {
 }
 
 /** The node flags `npm start` runs the service with (package.json), so the bench runs it as it ships. */
-async function startNodeFlags(): Promise<string[]> {
-  const { scripts } = JSON.parse(await readFile("package.json", "utf8")) as { scripts: Record<string, string> };
+/** The node flags of `npm start` in `checkout` (a baseline runs with its own). */
+async function startNodeFlags(checkout = "."): Promise<string[]> {
+  const { scripts } = JSON.parse(await readFile(join(checkout, "package.json"), "utf8")) as { scripts: Record<string, string> };
   const words = (scripts.start ?? "").split(" ");
   return words.slice(words.indexOf("node") + 1, words.indexOf("dist/main.js"));
 }
@@ -527,7 +531,7 @@ function summarize(cells: Cell[], targets: Target[]): string {
   );
   for (const operation of HTTP1_OPERATIONS) {
     const ceiling = medianOf(cells.filter((c) => c.operation === ceilingOperation(operation) && c.target === CONNECT_NOOP).map((c) => c.result.rps));
-    for (const label of [CONNECT_NOOP, "service", BASELINE]) {
+    for (const label of [CONNECT_NOOP, CONNECT_PEER, "service", BASELINE]) {
       const mine = cells.filter((c) => c.operation === operation && c.target === label);
       if (mine.length === 0) continue;
       const rps = mine.map((c) => c.result.rps);
@@ -535,12 +539,14 @@ function summarize(cells: Cell[], targets: Target[]): string {
         `| ${operation} | ${label} | ${medianOf(rps).toFixed(0)} | ${Math.min(...rps).toFixed(0)} – ${Math.max(...rps).toFixed(0)} | ${medianOf(mine.map((c) => c.result.p50)).toFixed(2)} | ${medianOf(mine.map((c) => c.result.p99)).toFixed(2)} | ${(medianOf(rps) / ceiling).toFixed(2)} |`,
       );
     }
-    const ceilingOf = (round: number) => cells.find((c) => c.operation === ceilingOperation(operation) && c.target === CONNECT_NOOP && c.round === round)?.result.rps ?? NaN;
-    const ratios = Array.from({ length: ROUNDS }, (_, i) => {
-      const mine = cells.find((c) => c.operation === operation && c.target === "service" && c.round === i + 1)?.result.rps ?? NaN;
-      return (mine / ceilingOf(i + 1)).toFixed(2);
-    });
-    lines.push(`| ${operation} | service / connect-node no-op, per round | ${ratios.join(", ")} | | | | |`);
+    // A REST cell is set against the connect-node servers' Connect cell of the same method.
+    const rpsOf = (target: string, round: number, cell: Http1Operation = ceilingOperation(operation)) =>
+      cells.find((c) => c.operation === cell && c.target === target && c.round === round)?.result.rps ?? NaN;
+    const perRoundOf = (ratio: (round: number) => number) => Array.from({ length: ROUNDS }, (_, i) => ratio(i + 1).toFixed(2)).join(", ");
+    const service = (round: number) => rpsOf("service", round, operation);
+    lines.push(`| ${operation} | service / connect-node no-op, per round | ${perRoundOf((r) => service(r) / rpsOf(CONNECT_NOOP, r))} | | | | |`);
+    lines.push(`| ${operation} | connect-node + pg peer / connect-node no-op, per round | ${perRoundOf((r) => rpsOf(CONNECT_PEER, r) / rpsOf(CONNECT_NOOP, r))} | | | | |`);
+    lines.push(`| ${operation} | service / connect-node + pg peer, per round | ${perRoundOf((r) => service(r) / rpsOf(CONNECT_PEER, r))} | | | | |`);
     if (cells.some((c) => c.target === BASELINE)) lines.push(`| ${operation} | service / baseline, per round | ${perRound(cells, operation, "service", BASELINE)} | | | | |`);
   }
   lines.push("", peakRss(targets));
