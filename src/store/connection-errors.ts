@@ -28,10 +28,7 @@ export function describeConnectionError(error: Error): string {
   return code === undefined || error.message.includes(code) ? error.message : `${error.message} (${code})`;
 }
 
-/** A connection failure becomes StoreUnavailableError (UNAVAILABLE), naming its cause; anything else is rethrown as it is. */
-export function rethrowConnectionError(error: unknown): never {
-  if (isConnectionError(error)) {
-    throw new StoreUnavailableError(`the database is unavailable: ${describeConnectionError(error)}`, { cause: error });
-  }
-  throw error;
+/** What a store call fails with: a connection failure as StoreUnavailableError (UNAVAILABLE), naming its cause; anything else as it is. */
+export function storeFailure(error: unknown): unknown {
+  return isConnectionError(error) ? new StoreUnavailableError(`the database is unavailable: ${describeConnectionError(error)}`, { cause: error }) : error;
 }

@@ -1,9 +1,10 @@
 import pg from "pg";
 import { ExhaustedError } from "../domain/errors.js";
 import { currentCallSignal } from "./call-signal.js";
-import { checkOut, type CheckedOutClient } from "./checked-out-client.js";
-import { rethrowConnectionError } from "./connection-errors.js";
+import { checkOut } from "./checked-out-client.js";
+import { storeFailure } from "./connection-errors.js";
 import type { Database, Statement, Transaction } from "./database.js";
+import { queryRows } from "./statement-query.js";
 
 export interface PostgresDatabaseOptions {
   /** A libpq-style URL, e.g. postgres://user@host:5432/db. */
@@ -31,11 +32,14 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
   const maxConnections = options.maxConnections ?? 20;
   // Waiting too long for a connection while every one is busy running
   // statements is overload, not an outage: the database answers, we ask too much.
-  const rethrow = (error: unknown): never => {
+  const failure = (error: unknown): unknown => {
     if (error instanceof Error && error.message.includes("timeout exceeded when trying to connect") && pool.totalCount >= maxConnections) {
-      throw new ExhaustedError("OVERLOADED", "The server is overloaded: every database connection stayed busy; retry with exponential backoff");
+      return new ExhaustedError("OVERLOADED", "The server is overloaded: every database connection stayed busy; retry with exponential backoff");
     }
-    return rethrowConnectionError(error);
+    return storeFailure(error);
+  };
+  const rethrow = (error: unknown): never => {
+    throw failure(error);
   };
 
   return {
@@ -46,7 +50,7 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
     async query<Row>(statement: Statement, values: readonly unknown[] = []): Promise<Row[]> {
       statementCount++;
       const signal = currentCallSignal();
-      if (signal === undefined) return runQuery<Row>(pool, statement, values, rethrow);
+      if (signal === undefined) return queryRows<Row>(pool, statement, values, failure);
       signal.throwIfAborted();
       // A client of our own, so the backend running the statement is known and can be cancelled.
       const client = await checkOut(pool).catch(rethrow);
@@ -70,7 +74,7 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
       };
       signal.addEventListener("abort", cancel);
       try {
-        return await runQuery<Row>(client, statement, values, rethrow);
+        return await client.rows<Row>(statement, values, failure);
       } finally {
         ended = true;
         signal.removeEventListener("abort", cancel);
@@ -85,7 +89,7 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
       try {
         await client.query({ text: "BEGIN" }).catch(rethrow);
         const result = await work({
-          query: (statement, values = []) => runQuery(client, statement, values, rethrow),
+          query: <Row>(statement: Statement, values: readonly unknown[] = []) => client.rows<Row>(statement, values, failure),
           exec: async (script) => {
             await client.query({ text: script }).catch(rethrow);
           },
@@ -103,34 +107,4 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
       await pool.end();
     },
   };
-}
-
-async function runQuery<Row>(
-  target: pg.Pool | CheckedOutClient,
-  statement: Statement,
-  values: readonly unknown[],
-  rethrow: (error: unknown) => never,
-): Promise<Row[]> {
-  try {
-    const result = await target.query(queryConfig(statement, values));
-    return result.rows as Row[];
-  } catch (error) {
-    return rethrow(error);
-  }
-}
-
-// pg copies every own property of a query config on every query (its
-// cloneQueryConfig, slow for any object). A statement's fixed fields sit on a
-// prototype made once per statement, so the copy is of `values` alone.
-const statementConfigs = new WeakMap<Statement, pg.QueryConfig>();
-
-function queryConfig(statement: Statement, values: readonly unknown[]): pg.QueryConfig {
-  let fixed = statementConfigs.get(statement);
-  if (fixed === undefined) {
-    fixed = statement.name === undefined ? { text: statement.text } : { name: statement.name, text: statement.text };
-    statementConfigs.set(statement, fixed);
-  }
-  const config = Object.create(fixed) as pg.QueryConfig;
-  config.values = values as unknown[];
-  return config;
 }
