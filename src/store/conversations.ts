@@ -322,11 +322,16 @@ export function createConversationStore(database: Database, options: Conversatio
     MAX_CREATE_BATCH,
   );
 
-  async function getMany(names: readonly ResourceName[]): Promise<(ConversationRow | undefined)[]> {
+  // A single key's statement is returned as it is, without an async layer of its own (one call at a time, every call is one).
+  function getMany(names: readonly ResourceName[]): Promise<(ConversationRow | undefined)[]> {
     if (names.length === 1) {
       const [name] = names as [ResourceName];
       return database.query<ConversationRow>(GET, [...lifetime, name.project, storedLocation(name), name.id]);
     }
+    return getSeveral(names);
+  }
+
+  async function getSeveral(names: readonly ResourceName[]): Promise<(ConversationRow | undefined)[]> {
     const rows = await database.query<ConversationRow & { key_index: number }>(GET_MANY, [
       ...lifetime,
       names.map((name) => name.project),
@@ -336,8 +341,12 @@ export function createConversationStore(database: Database, options: Conversatio
     return byKeyIndex(rows, names.length);
   }
 
-  async function createMany(requests: readonly CreateRequest[]): Promise<(CreateOutcome | undefined)[]> {
+  function createMany(requests: readonly CreateRequest[]): Promise<(CreateOutcome | undefined)[]> {
     if (requests.length === 1) return database.query<CreateOutcome>(CREATE, [ttl, ...createValues(requests[0] as CreateRequest)]);
+    return createSeveral(requests);
+  }
+
+  async function createSeveral(requests: readonly CreateRequest[]): Promise<(CreateOutcome | undefined)[]> {
     const columns = requests.map(createValues);
     const rows = await database.query<CreateOutcome & { key_index: number }>(CREATE_MANY, [
       ttl,

@@ -42,44 +42,50 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
     throw failure(error);
   };
 
+  /** A statement its call's signal cancels: on a client of its own, whose backend is then told to stop. */
+  async function cancellableQuery<Row>(signal: AbortSignal, statement: Statement, values: readonly unknown[]): Promise<Row[]> {
+    signal.throwIfAborted();
+    // A client of our own, so the backend running the statement is known and can be cancelled.
+    const client = await checkOut(pool).catch(rethrow);
+    // The deadline may pass while a connection is being made (slow under load): the
+    // statement must then not start, as nothing would cancel it any more.
+    if (signal.aborted) {
+      client.release();
+      signal.throwIfAborted();
+    }
+    // A cancel that reaches the backend before the statement does is lost; it is
+    // repeated until the statement has ended.
+    let ended = false;
+    const cancel = () => {
+      if (ended) return;
+      void pool
+        .query("SELECT pg_cancel_backend($1)", [client.backendPid])
+        .catch(() => undefined)
+        .then(() => {
+          if (!ended) setTimeout(cancel, 100).unref();
+        });
+    };
+    signal.addEventListener("abort", cancel);
+    try {
+      return await client.rows<Row>(statement, values, failure);
+    } finally {
+      ended = true;
+      signal.removeEventListener("abort", cancel);
+      client.release();
+    }
+  }
+
   return {
     kind: "postgres",
     get statementCount() {
       return statementCount;
     },
-    async query<Row>(statement: Statement, values: readonly unknown[] = []): Promise<Row[]> {
+    query<Row>(statement: Statement, values: readonly unknown[] = []): Promise<Row[]> {
       statementCount++;
       const signal = currentCallSignal();
+      // Nothing can cancel it: it runs on the pool as it comes, with no layer of its own.
       if (signal === undefined) return queryRows<Row>(pool, statement, values, failure);
-      signal.throwIfAborted();
-      // A client of our own, so the backend running the statement is known and can be cancelled.
-      const client = await checkOut(pool).catch(rethrow);
-      // The deadline may pass while a connection is being made (slow under load): the
-      // statement must then not start, as nothing would cancel it any more.
-      if (signal.aborted) {
-        client.release();
-        signal.throwIfAborted();
-      }
-      // A cancel that reaches the backend before the statement does is lost; it is
-      // repeated until the statement has ended.
-      let ended = false;
-      const cancel = () => {
-        if (ended) return;
-        void pool
-          .query("SELECT pg_cancel_backend($1)", [client.backendPid])
-          .catch(() => undefined)
-          .then(() => {
-            if (!ended) setTimeout(cancel, 100).unref();
-          });
-      };
-      signal.addEventListener("abort", cancel);
-      try {
-        return await client.rows<Row>(statement, values, failure);
-      } finally {
-        ended = true;
-        signal.removeEventListener("abort", cancel);
-        client.release();
-      }
+      return cancellableQuery<Row>(signal, statement, values);
     },
     poolStats() {
       return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
