@@ -26,7 +26,7 @@ export interface LoadOptions {
   readonly headers?: readonly string[];
 }
 
-const GRPC_HEADERS = ["content-type: application/grpc", "te: trailers"];
+export const GRPC_HEADERS = ["content-type: application/grpc", "te: trailers"];
 
 /**
  * Calls from h2load (a C load generator) pinned to a CPU: `connections` ×

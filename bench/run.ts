@@ -4,7 +4,8 @@
 // hand-written grpc-js + pg peer running the same statement, the service, and
 // pgbench running the statement alone. h2load drives every gRPC server from
 // CPU 0; the servers run on CPU 1. BENCH_CELLS picks the cells to run.
-// BENCH_ONE_CALL=1 measures one call at a time instead (see ONE_CALL), and
+// BENCH_ONE_CALL=1 measures one call at a time instead (see ONE_CALL),
+// BENCH_INSTRUCTIONS=1 counts instructions per call (bench/instructions.ts), and
 // BENCH_DATABASE=embedded runs it all on the embedded default.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -27,7 +28,8 @@ import { startEmbeddedPostgres } from "../src/store/embedded-postgres.js";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Conversations } from "../src/gen/google/cloud/dialogflow/v2/conversation_pb.js";
-import { grpcFrame, h2load, type LoadResult } from "./h2load.js";
+import { GRPC_HEADERS, grpcFrame, h2load, type LoadResult } from "./h2load.js";
+import { countInstructions, underCallgrind, type CountedLoad, type InstructionCount } from "./instructions.js";
 import { pgbench } from "./pgbench.js";
 import { recordingDatabase } from "./recording-database.js";
 import type { RecordedStatement } from "./recorded-statement.js";
@@ -41,7 +43,12 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // BENCH_ONE_CALL=1: one call at a time (one connection, one call in flight, for gRPC and HTTP/1.1 alike),
 // Get, Create and the HTTP/1.1 cells, one worker, no notification-topic cell; a second peer selecting by
 // primary key joins the servers. Every one of those can still be set on its own.
-const ONE_CALL = process.env.BENCH_ONE_CALL === "1";
+// BENCH_INSTRUCTIONS=1: one call at a time, every server under callgrind, one cell per server and
+// RPC of BENCH_INSTRUCTIONS_CALLS calls (1 000) after BENCH_INSTRUCTIONS_WARM (1 500); no pgbench.
+const INSTRUCTIONS = process.env.BENCH_INSTRUCTIONS === "1";
+const INSTRUCTIONS_WARM = Number(process.env.BENCH_INSTRUCTIONS_WARM ?? 1500);
+const INSTRUCTIONS_CALLS = Number(process.env.BENCH_INSTRUCTIONS_CALLS ?? 1000);
+const ONE_CALL = INSTRUCTIONS || process.env.BENCH_ONE_CALL === "1";
 // BENCH_DATABASE=embedded: every server uses the embedded default the service starts (no DATABASE_URL;
 // the peers and pgbench reach it through its Unix socket) instead of BENCH_DATABASE_URL's Postgres.
 const EMBEDDED = process.env.BENCH_DATABASE === "embedded";
@@ -121,6 +128,8 @@ interface Target {
   readonly label: string;
   readonly port: number;
   readonly process: ChildProcess;
+  /** Under BENCH_INSTRUCTIONS: where callgrind writes its dumps, and how many it wrote. */
+  readonly callgrind?: { readonly prefix: string; dumps: number };
   /** Processes whose memory counts as this target's (a cluster's primary and workers). */
   peakRssMb: number;
 }
@@ -138,6 +147,12 @@ interface Cell {
   readonly cpuPerCallUs?: number;
 }
 
+interface CountedCell {
+  readonly target: string;
+  readonly operation: Operation | Http1Operation;
+  readonly count: InstructionCount;
+}
+
 async function main(): Promise<void> {
   await requireTool("h2load", "apt-get install -y nghttp2-client");
   await requireTool("pgbench", "apt-get install -y postgresql-client");
@@ -150,9 +165,12 @@ async function main(): Promise<void> {
   const targets: Target[] = [];
   // Servers that speak only HTTP/1.1 (the connect-node ceiling): loaded by the HTTP/1.1 cells alone.
   const http1Targets: Target[] = [];
+  const callgrindDir = INSTRUCTIONS ? await mkdtemp(join(os.tmpdir(), "bench-callgrind-")) : undefined;
   const launch = async (label: string, args: string[], env: NodeJS.ProcessEnv, cpus = SERVER_CPU, fixedPort?: number, nodeFlags: string[] = []) => {
     const loader = args[0]?.endsWith(".js") === true ? [] : ["--import", "tsx"];
-    const child = spawn("taskset", ["-c", cpus, process.execPath, ...nodeFlags, ...loader, ...args], {
+    const callgrind = callgrindDir === undefined ? undefined : { prefix: join(callgrindDir, label.replace(/[^a-z0-9]+/gi, "-")), dumps: 0 };
+    const counted = callgrind === undefined ? [] : underCallgrind(callgrind.prefix);
+    const child = spawn("taskset", ["-c", cpus, ...counted, process.execPath, ...nodeFlags, ...loader, ...args], {
       env: { ...process.env, ...env },
       stdio: ["ignore", fixedPort === undefined ? "pipe" : "ignore", "inherit"],
     });
@@ -160,7 +178,7 @@ async function main(): Promise<void> {
     const port = fixedPort ?? (await portLine(child));
     const http1Only = label === CONNECT_NOOP || label === CONNECT_PEER;
     await (http1Only ? waitForHttp(port) : waitForGrpc(port));
-    const target: Target = { label, port, process: child, peakRssMb: 0 };
+    const target: Target = { label, port, process: child, peakRssMb: 0, callgrind };
     (http1Only ? http1Targets : targets).push(target);
     return target;
   };
@@ -249,6 +267,30 @@ async function main(): Promise<void> {
     const http1Cells = CELLS.has("http1") ? await http1Requests(names[0] ?? "", parent, profile) : [];
     for (const cell of http1Cells) {
       for (const target of cell.targets === "both" ? [...http1Targets, service] : [service]) await checkHttp1(target.port, cell);
+    }
+
+    if (INSTRUCTIONS) {
+      const counted: CountedCell[] = [];
+      const count = async (target: Target, operation: Operation | Http1Operation, load: Omit<CountedLoad, "cpu">) => {
+        const callgrind = target.callgrind as { prefix: string; dumps: number };
+        callgrind.dumps++;
+        const result = await countInstructions(target.process.pid as number, callgrind.prefix, callgrind.dumps, { ...load, cpu: LOAD_CPU }, INSTRUCTIONS_WARM, INSTRUCTIONS_CALLS);
+        counted.push({ target: target.label, operation, count: result });
+        console.log(`${operation.padEnd(15)} ${target.label.padEnd(38)} ${(result.perCall / 1000).toFixed(0).padStart(6)} k instructions/call, main thread ${(result.mainThreadPerCall / 1000).toFixed(0).padStart(5)} k`);
+      };
+      for (const operation of SELECTED) {
+        for (const target of targets) {
+          await count(target, operation, { url: `http://127.0.0.1:${target.port}${RPC_PATHS[operation]}`, body: bodies[operation], headers: GRPC_HEADERS, http1: false });
+        }
+      }
+      for (const cell of http1Cells) {
+        for (const target of [...(cell.targets === "both" ? http1Targets : []), service, ...baseline]) {
+          await count(target, cell.operation, { url: `http://127.0.0.1:${target.port}${cell.path}`, body: cell.body, headers: cell.headers, http1: true });
+        }
+      }
+      console.log(`\n${summarizeInstructions(counted)}`);
+      await rm(callgrindDir as string, { recursive: true, force: true });
+      return;
     }
 
     const rssTimer = setInterval(() => void sampleRss([...targets, ...http1Targets]), 200);
@@ -496,6 +538,26 @@ async function processTree(pid: number | undefined): Promise<number[]> {
   return [pid, ...(await Promise.all(children.map(processTree))).flat()];
 }
 
+/** Instructions per call by RPC and server, each against the peers (main thread: the call's own work). */
+function summarizeInstructions(cells: CountedCell[]): string {
+  const lines = [
+    `| rpc | setup | instructions/call, all threads | main thread | main thread vs same-statement peer | vs primary-key peer |`,
+    "|---|---|---|---|---|---|",
+  ];
+  const mainOf = (operation: string, label: string) => cells.find((c) => c.operation === operation && c.target === label)?.count.mainThreadPerCall ?? NaN;
+  for (const cell of cells) {
+    // The Connect and REST cells are set against the connect-node + pg peer's Connect cell of the same method.
+    const http1 = (HTTP1_OPERATIONS as readonly string[]).includes(cell.operation);
+    const peer = http1 ? mainOf(ceilingOperation(cell.operation as Http1Operation), CONNECT_PEER) : mainOf(cell.operation, PEER);
+    const keyPeer = http1 ? peer : mainOf(cell.operation, PRIMARY_KEY_PEER);
+    const k = (value: number) => `${(value / 1000).toFixed(0)} k`;
+    lines.push(
+      `| ${cell.operation} | ${cell.target} | ${k(cell.count.perCall)} | ${k(cell.count.mainThreadPerCall)} | ${http1 ? "–" : (cell.count.mainThreadPerCall / peer).toFixed(2)} | ${(cell.count.mainThreadPerCall / keyPeer).toFixed(2)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
 function summarize(cells: Cell[], targets: Target[]): string {
   const labels = [...new Set(cells.map((cell) => cell.target))];
   const lines = [
@@ -590,8 +652,11 @@ function portLine(child: ChildProcess): Promise<number> {
   });
 }
 
+// Under callgrind a server starts some fifty times slower.
+const STARTUP_ATTEMPTS = INSTRUCTIONS ? 6000 : 300;
+
 async function waitForGrpc(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
+  for (let attempt = 0; attempt < STARTUP_ATTEMPTS; attempt++) {
     const open = await new Promise<boolean>((resolve) => {
       const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
       client.waitForReady(Date.now() + 200, (error) => {
@@ -605,7 +670,7 @@ async function waitForGrpc(port: number): Promise<void> {
 }
 
 async function waitForHttp(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
+  for (let attempt = 0; attempt < STARTUP_ATTEMPTS; attempt++) {
     if (await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
