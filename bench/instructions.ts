@@ -2,8 +2,9 @@
 // Every server runs under valgrind's callgrind; a cell sends `warm` calls one at
 // a time, zeroes the counters, sends `calls` more and has callgrind dump what they
 // cost, in every thread of the server and in its main thread alone. Unlike a rate,
-// the count is the same on a VM whose neighbours take its CPU as on a quiet one
-// (the rates move ±30 % between rounds here), so a change of a few per cent shows.
+// which moves ±30 % between rounds on a VM whose neighbours take its CPU, the count
+// stays within 1–10 % of itself run to run (V8 tiers code up at moments that vary),
+// so a change of a tenth shows in one run.
 // What it leaves out: the kernel (socket reads and writes, wake-ups) and Postgres.
 // The threads other than the main one are mostly V8's optimising compiler, still
 // at work a few thousand calls in; the main thread is the call's own work.

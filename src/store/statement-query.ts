@@ -16,7 +16,7 @@ import type { Statement } from "./database.js";
 // Submittable (client.query(submittable, callback), as pg-cursor is): the
 // client, the pool, the connection and their error handling are pg's.
 
-export type RowsCallback = (error: Error | undefined, result?: { readonly rows: unknown[] }) => void;
+type RowsCallback = (error: Error | undefined, result?: { readonly rows: unknown[] }) => void;
 
 /** The part of pg's connection a Submittable drives (pg-cursor drives the same). */
 interface ExtendedProtocol {
@@ -46,7 +46,7 @@ interface RowLayout {
 // The last row description each statement was answered with, and its parsers.
 const layouts = new WeakMap<Statement, RowLayout>();
 
-export class StatementQuery implements pg.Submittable {
+class StatementQuery implements pg.Submittable {
   // Read by pg's client: a named statement's text is remembered per connection.
   readonly name: string | undefined;
   readonly text: string;
